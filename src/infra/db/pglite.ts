@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { PGlite, types } from '@electric-sql/pglite';
+import { TesseraError } from '../../lib/errors.js';
+import type { Session, SessionLease, SessionResult, SessionSource } from './driver.js';
+import { DatabaseErrorCode } from './errors.js';
+
+/**
+ * PGlite backend: PostgreSQL compiled to WebAssembly, in this process, with one session. Kysely
+ * expects a pool, so the one session is lent to one Kysely connection at a time; the others
+ * queue here. Without that, a query from elsewhere would run inside someone else's transaction.
+ */
+
+/** Callers queued for the session at most; beyond this the embedded database is overloaded. */
+export const PGLITE_SESSION_WAITERS_MAX = 10_000;
+
+export interface PGliteSourceOptions {
+  /** Data directory on disk; undefined keeps the database in memory (tests). */
+  readonly dataDir: string | undefined;
+  /** How long a caller waits for the session before failing with ERR_DB_UNAVAILABLE. */
+  readonly sessionWaitMsMax: number;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+function unavailable(message: string): TesseraError {
+  return new TesseraError(DatabaseErrorCode.unavailable, message, { httpStatus: 503 });
+}
+
+/** A FIFO lock: each release hands the session straight to the longest waiter. */
+class SessionLock {
+  #held = false;
+  #waiters: Waiter[] = [];
+
+  acquire(waitMsMax: number): Promise<void> {
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve();
+    }
+    if (this.#waiters.length >= PGLITE_SESSION_WAITERS_MAX) {
+      return Promise.reject(unavailable(`more than ${PGLITE_SESSION_WAITERS_MAX} callers are waiting for the embedded database`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      waiter.timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((other) => other !== waiter);
+        // The usual cause is a query on `db` inside a transaction on the same database: it waits
+        // for the session its own transaction holds.
+        reject(unavailable(
+          `waited ${waitMsMax} ms for the embedded database session; inside a transaction, query through the transaction, not the database`,
+        ));
+      }, waitMsMax);
+      waiter.timer.unref();
+      this.#waiters.push(waiter);
+    });
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next === undefined) {
+      this.#held = false;
+      return;
+    }
+    clearTimeout(next.timer);
+    next.resolve();
+  }
+
+  rejectAll(error: unknown): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+  }
+}
+
+/**
+ * PGlite attaches the query's parameter values to its errors; they can hold personal data or
+ * secrets and errors reach logs, so they are removed before the error leaves this module.
+ */
+function withoutParameterValues(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) {
+    const record = error as Record<string, unknown>;
+    delete record['params'];
+    delete record['queryOptions'];
+  }
+  return error;
+}
+
+class PGliteSession implements Session {
+  readonly #pglite: PGlite;
+
+  constructor(pglite: PGlite) {
+    this.#pglite = pglite;
+  }
+
+  async run(sql: string, parameters: readonly unknown[]): Promise<SessionResult> {
+    try {
+      if (parameters.length === 0) {
+        // Simple query protocol, as pg uses without parameters: several statements may run.
+        const results = await this.#pglite.exec(sql);
+        const last = results.at(-1);
+        return { rows: last?.rows ?? [], command: last?.command, rowCount: last?.rowCount };
+      }
+      const result = await this.#pglite.query(sql, [...parameters]);
+      return { rows: result.rows, command: result.command, rowCount: result.rowCount };
+    } catch (error) {
+      throw withoutParameterValues(error);
+    }
+  }
+}
+
+export async function createPGliteSource(options: PGliteSourceOptions): Promise<SessionSource> {
+  const pglite = await PGlite.create({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    // int8 as bigint: money is bigint minor units and must not round above 2^53. PGlite applies
+    // the element parser to int8[] as well. timestamptz → Date and bytea → Uint8Array are PGlite's defaults.
+    parsers: { [types.INT8]: (value: string) => BigInt(value) },
+  });
+  const session = new PGliteSession(pglite);
+  const lock = new SessionLock();
+  let closed = false;
+  return {
+    async acquire(): Promise<SessionLease> {
+      if (closed) throw unavailable('the embedded database is closed');
+      await lock.acquire(options.sessionWaitMsMax);
+      let released = false;
+      return {
+        session,
+        discardable: false,
+        release: () => {
+          // A second release would hand the session to a waiter while its holder still uses it.
+          assert.equal(released, false, 'the embedded database session was released twice');
+          released = true;
+          lock.release();
+        },
+      };
+    },
+    async destroy(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      lock.rejectAll(unavailable('the embedded database is closing'));
+      await pglite.close();
+    },
+  };
+}
