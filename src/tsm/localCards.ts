@@ -1,0 +1,40 @@
+import type { SmartCard } from '../card/types.js';
+import type { CardLink, CardLinkProvider } from './types.js';
+
+function isSuccess(response: Uint8Array): boolean {
+  const sw1 = response[response.length - 2] ?? 0;
+  const sw = (sw1 << 8) | (response[response.length - 1] ?? 0);
+  return sw === 0x9000 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63;
+}
+
+/**
+ * Cards in the same process, reachable at once: for tests, benchmarks and `tessera up`'s demo
+ * device. Same contract as the OTA gateway's links: a batch stops at the first error status word.
+ */
+export class LocalCardLinks implements CardLinkProvider {
+  readonly #cards = new Map<string, SmartCard>();
+
+  attach(cin: string, card: SmartCard): void {
+    this.#cards.set(cin, card);
+  }
+
+  detach(cin: string): void {
+    this.#cards.delete(cin);
+  }
+
+  linkFor(cin: string): Promise<CardLink | undefined> {
+    const card = this.#cards.get(cin);
+    if (card === undefined) return Promise.resolve(undefined);
+    return Promise.resolve({
+      exchange(commands: readonly Uint8Array[]): Promise<Uint8Array[]> {
+        const responses: Uint8Array[] = [];
+        for (const command of commands) {
+          const response = card.transmit(command);
+          responses.push(response);
+          if (!isSuccess(response)) break;
+        }
+        return Promise.resolve(responses);
+      },
+    });
+  }
+}
