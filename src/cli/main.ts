@@ -1,0 +1,90 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { isTesseraError } from '../lib/errors.js';
+import { buildCardCommand } from './card.js';
+import { buildServeCommand, buildTsmCommand } from './tsm.js';
+import { formatPlatform, loadUpConfig, startPlatform, type UpConfig } from './up.js';
+import { TESSERA_VERSION } from './version.js';
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return parsed;
+}
+
+interface UpOptions {
+  data?: string;
+  databaseUrl?: string;
+  host?: string;
+  consolePort?: number;
+  tsmPort?: number;
+  tsmOtaPort?: number;
+  config?: string;
+  json?: boolean;
+}
+
+async function up(options: UpOptions): Promise<void> {
+  const overrides: Partial<UpConfig> = {
+    ...(options.data === undefined ? {} : { dataDir: options.data }),
+    ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.consolePort === undefined ? {} : { consolePort: options.consolePort }),
+    ...(options.tsmPort === undefined ? {} : { tsmPort: options.tsmPort }),
+    ...(options.tsmOtaPort === undefined ? {} : { tsmOtaPort: options.tsmOtaPort }),
+  };
+  const config = loadUpConfig(process.env, overrides, options.config);
+  const platform = await startPlatform(config);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    if (options.json !== true) console.log(`\n${signal}: stopping…`);
+    platform.stop().then(() => process.exit(0), (error: unknown) => {
+      console.error('stop failed:', error);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Printed only once the signal handlers are in place: a script that reads this line may stop us at once.
+  if (options.json === true) {
+    console.log(JSON.stringify({ version: TESSERA_VERSION, database: platform.database, start: platform.start, services: platform.services }));
+  } else {
+    console.log(formatPlatform(platform));
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tessera')
+    .description('Tessera: an open secure mobile-payment platform')
+    .version(TESSERA_VERSION)
+    .showHelpAfterError();
+
+  program.command('up')
+    .description('run every service that exists in one process on the embedded database (or --database-url), until Ctrl-C')
+    .option('--data <dir>', 'data directory for the embedded database, keys and logs (default ./.tessera)')
+    .option('--database-url <url>', 'use this PostgreSQL server instead of the embedded database (or DATABASE_URL)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--console-port <port>', 'console port (default 8080; 0 picks a free one)', port)
+    .option('--tsm-port <port>', 'TSM SP-TSM API port (default 9443)', port)
+    .option('--tsm-ota-port <port>', 'TSM OTA endpoint port (default 9444)', port)
+    .option('--config <file>', 'JSON file of settings')
+    .option('--json', 'print what runs where as one JSON line')
+    .action(up);
+
+  program.addCommand(buildCardCommand());
+  program.addCommand(buildTsmCommand());
+  program.addCommand(buildServeCommand());
+
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (isTesseraError(error)) {
+    console.error(`tessera: ${error.message} (${error.code})`);
+  } else {
+    console.error('tessera: unexpected failure:', error);
+  }
+  process.exit(1);
+}

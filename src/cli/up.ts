@@ -1,0 +1,148 @@
+import { mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import pino from 'pino';
+import { Type, type Static } from 'typebox';
+import { loadConfig } from '../infra/config/index.js';
+import { migrate } from '../infra/db/index.js';
+import { openPlatformDatabase } from './platformDatabase.js';
+import { addHealthRoute, buildHttpApp, errorResponses, listen, type ListeningServer } from '../infra/http/index.js';
+import { createLogger, LogLevelSchema } from '../infra/log/index.js';
+import { PLATFORM_SCHEMA, platformMigrations, type PlatformDatabase } from './platformSchema.js';
+import { createSystemRandomSource } from '../lib/crypto/index.js';
+import { createFileKeyStore, loadOrCreateTsmPki, startTsm, type RunningTsm, type TsmDatabase } from '../tsm/client.js';
+import { TESSERA_VERSION } from './version.js';
+
+/** `tessera up` settings: defaults < JSON file < TESSERA_* environment < command-line flags. */
+export const UpConfigSchema = Type.Object({
+  dataDir: Type.String({ default: '.tessera', minLength: 1 }),
+  databaseUrl: Type.Optional(Type.String({ minLength: 1 })),
+  host: Type.String({ default: '127.0.0.1' }),
+  consolePort: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  tsmPort: Type.Integer({ default: 9443, minimum: 0, maximum: 65535 }),
+  tsmOtaPort: Type.Integer({ default: 9444, minimum: 0, maximum: 65535 }),
+  logLevel: LogLevelSchema,
+}, { additionalProperties: false });
+export type UpConfig = Static<typeof UpConfigSchema>;
+
+/** One row of the table `tessera up` prints: what runs where. */
+export interface ServiceRow {
+  readonly service: string;
+  readonly state: 'running' | 'not yet built';
+  readonly url?: string;
+  readonly detail: string;
+}
+
+export interface Platform {
+  readonly services: readonly ServiceRow[];
+  readonly database: { readonly dialect: 'pglite' | 'postgres'; readonly location: string };
+  readonly start: { readonly number: number; readonly firstStartedAt: Date };
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+/** Services of the platform that are not built yet; each issue that lands one moves it into `startPlatform`. */
+const PLANNED_SERVICES: readonly Omit<ServiceRow, 'state'>[] = [
+  { service: 'bank', detail: 'issuer (ISO 8583, 8583) and acquirer (8584), double-entry ledger' },
+  { service: 'smsc', detail: 'SMS center, SMPP 3.4, default port 2775' },
+  { service: 'gateway', detail: 'online payment gateway and hosted checkout, default port 8443' },
+];
+
+export function loadUpConfig(env: NodeJS.ProcessEnv, overrides: Partial<UpConfig>, file?: string): UpConfig {
+  return loadConfig(UpConfigSchema, { env, ...(file === undefined ? {} : { file }), overrides });
+}
+
+/**
+ * Starts everything that exists on one database (embedded PGlite under `dataDir` unless a
+ * PostgreSQL URL is given) and returns what runs where. Logs go to `<dataDir>/tessera.log` so the
+ * terminal shows only the table.
+ */
+export async function startPlatform(config: UpConfig): Promise<Platform> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(dataDir, 'tessera.log');
+  const logger = createLogger({ level: config.logLevel, name: 'tessera', destination: pino.destination({ fd: openSync(logFile, 'a') }) });
+
+  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase>({ dataDir, databaseUrl: config.databaseUrl });
+  let server: ListeningServer | undefined;
+  let tsm: RunningTsm | undefined;
+  try {
+    await migrate(handle.db, PLATFORM_SCHEMA, platformMigrations);
+    await handle.db.insertInto('platform.starts').values({ version: TESSERA_VERSION, dialect: handle.dialect }).execute();
+    const starts = await handle.db.selectFrom('platform.starts')
+      .select((eb) => [eb.fn.countAll<bigint>().as('count'), eb.fn.min('started_at').as('first')])
+      .executeTakeFirstOrThrow();
+
+    const app = await buildHttpApp({ logger, openapi: { title: 'Tessera console', version: TESSERA_VERSION } });
+    addHealthRoute(app, { check: async () => { await sql`select 1`.execute(handle.db); } });
+    const services: ServiceRow[] = [];
+    app.get('/v1/platform', {
+      schema: {
+        summary: 'What runs where',
+        response: {
+          200: Type.Object({
+            version: Type.String(),
+            services: Type.Array(Type.Object({
+              service: Type.String(), state: Type.String(), url: Type.Optional(Type.String()), detail: Type.String(),
+            }, { additionalProperties: false })),
+          }, { additionalProperties: false }),
+          ...errorResponses(500),
+        },
+      },
+    }, () => ({ version: TESSERA_VERSION, services }));
+    server = await listen(app, { host: config.host, port: config.consolePort });
+    const random = createSystemRandomSource();
+    const home = join(dataDir, 'tsm');
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    tsm = await startTsm({ host: config.host, port: config.tsmPort, otaPort: config.tsmOtaPort }, {
+      // One database for every service; each sees only its own schema's tables (the sets are disjoint).
+      db: handle.db as unknown as Kysely<TsmDatabase>, keyStore: createFileKeyStore(join(home, 'kek.key'), { random }), pki: await loadOrCreateTsmPki(join(home, 'pki'), { random, now: new Date() }),
+      random, now: Date.now, logger: logger.child({ service: 'tsm' }),
+    });
+    services.push(
+      { service: 'console', state: 'running', url: server.url, detail: 'platform status: /v1/platform, health: /health, OpenAPI: /docs' },
+      { service: 'tsm', state: 'running', url: tsm.url, detail: `central TSM, SP-TSM API (mutual TLS; SPs: tessera tsm sp add), OTA for card agents at ${tsm.otaUrl}` },
+      ...PLANNED_SERVICES.map((row) => ({ ...row, state: 'not yet built' as const })),
+    );
+    logger.info({ services: services.length, dialect: handle.dialect }, 'platform up');
+
+    const running = server;
+    const runningTsm = tsm;
+    return {
+      services,
+      database: { dialect: handle.dialect, location: handle.location },
+      start: { number: Number(starts.count), firstStartedAt: new Date(starts.first) },
+      logFile,
+      async stop() {
+        await runningTsm.stop();
+        await running.stop();
+        await handle.close();
+        logger.info('platform stopped');
+        logger.flush();
+      },
+    };
+  } catch (error) {
+    await tsm?.stop();
+    await server?.stop();
+    await handle.close();
+    throw error;
+  }
+}
+
+/** The human table `tessera up` prints. */
+export function formatPlatform(platform: Platform): string {
+  const rows = platform.services.map((row) => [row.service, row.state, row.url ?? '-', row.detail]);
+  const header = ['service', 'state', 'url', 'what'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [
+    `Tessera ${TESSERA_VERSION} is up.`,
+    `database: ${platform.database.dialect} (${platform.database.location}); start #${platform.start.number}, first on ${platform.start.firstStartedAt.toISOString()}`,
+    `log: ${platform.logFile}`,
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    'Ctrl-C stops the platform.',
+  ].join('\n');
+}
