@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isTesseraError } from '../lib/errors.js';
 import { buildCardCommand } from './card.js';
+import { registerEMVCommands } from './emv.js';
+import { registerISO8583Commands } from './iso8583.js';
 import { buildServeCommand, buildTsmCommand } from './tsm.js';
 import { formatPlatform, loadUpConfig, startPlatform, type UpConfig } from './up.js';
 import { TESSERA_VERSION } from './version.js';
@@ -74,6 +76,8 @@ export function buildProgram(): Command {
   program.addCommand(buildCardCommand());
   program.addCommand(buildTsmCommand());
   program.addCommand(buildServeCommand());
+  registerEMVCommands(program);
+  registerISO8583Commands(program);
 
   return program;
 }
