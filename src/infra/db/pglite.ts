@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { PGlite, types } from '@electric-sql/pglite';
+import { parse, PGlite, protocol, types } from '@electric-sql/pglite';
+import { concatBytes } from '../../lib/bytes.js';
 import { TesseraError } from '../../lib/errors.js';
 import type { Session, SessionLease, SessionResult, SessionSource } from './driver.js';
 import { DatabaseErrorCode } from './errors.js';
@@ -91,8 +92,19 @@ function withoutParameterValues(error: unknown): unknown {
   return error;
 }
 
+/** Statements whose parameter types are remembered; Kysely builds the same text for the same query shape. */
+export const PGLITE_STATEMENT_TYPES_CACHED_MAX = 2_000;
+
+/**
+ * PGlite's own `query` crosses into WebAssembly six times per statement (Parse, Describe, Bind,
+ * Describe, Execute, Sync). Once the server has told us a statement's parameter types we remember
+ * them by statement text and send the whole extended-protocol exchange in one call, with values
+ * serialized by PGlite's own serializers for those types: the server sees exactly what `query`
+ * would have sent it.
+ */
 class PGliteSession implements Session {
   readonly #pglite: PGlite;
+  readonly #parameterTypes = new Map<string, readonly number[]>();
 
   constructor(pglite: PGlite) {
     this.#pglite = pglite;
@@ -106,11 +118,49 @@ class PGliteSession implements Session {
         const last = results.at(-1);
         return { rows: last?.rows ?? [], command: last?.command, rowCount: last?.rowCount };
       }
-      const result = await this.#pglite.query(sql, [...parameters]);
-      return { rows: result.rows, command: result.command, rowCount: result.rowCount };
+      const parameterTypes = this.#parameterTypes.get(sql) ?? await this.#describe(sql);
+      return await this.#runExtended(sql, parameterTypes, parameters);
     } catch (error) {
       throw withoutParameterValues(error);
     }
+  }
+
+  async #describe(sql: string): Promise<readonly number[]> {
+    const description = await this.#pglite.describeQuery(sql);
+    const parameterTypes = description.queryParams.map((parameter) => parameter.dataTypeID);
+    if (this.#parameterTypes.size >= PGLITE_STATEMENT_TYPES_CACHED_MAX) {
+      // Forget the oldest entry (Map keeps insertion order): a bounded cache, not an LRU.
+      const oldest = this.#parameterTypes.keys().next();
+      if (oldest.done !== true) this.#parameterTypes.delete(oldest.value);
+    }
+    this.#parameterTypes.set(sql, parameterTypes);
+    return parameterTypes;
+  }
+
+  async #runExtended(sql: string, parameterTypes: readonly number[], parameters: readonly unknown[]): Promise<SessionResult> {
+    assert.equal(parameterTypes.length, parameters.length, 'the statement takes as many parameters as were given');
+    const pglite = this.#pglite;
+    const values = parameters.map((value, index) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pglite.serializers[parameterTypes[index] ?? 0];
+      if (serializer !== undefined) return serializer(value);
+      // PGlite has a serializer for every built-in type; anything else goes as text.
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return value.toString();
+      return JSON.stringify(value);
+    });
+    const message = concatBytes(
+      protocol.serialize.parse({ text: sql, types: [...parameterTypes] }),
+      protocol.serialize.bind({ values }),
+      protocol.serialize.describe({ type: 'P' }),
+      protocol.serialize.execute({}),
+      protocol.serialize.sync(),
+    );
+    const messages = await pglite.runExclusive(() => pglite.execProtocolStream(message, { syncToFs: false }));
+    // The Sync above ends the exchange even when a message failed, so the session is ready again.
+    if (!pglite.isInTransaction()) await pglite.syncToFs();
+    const [result] = parse.parseResults(messages, pglite.parsers);
+    return { rows: result?.rows ?? [], command: result?.command, rowCount: result?.rowCount };
   }
 }
 
