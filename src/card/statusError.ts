@@ -17,8 +17,12 @@ export function fail(sw: number, reason: string): never {
   throw new StatusWordError(sw, reason);
 }
 
-/** Success and warning status words commit a command's writes; errors discard them. */
+/**
+ * Success and warning status words commit a command's writes; errors discard them. '91XX' is a
+ * normal ending too (ETSI TS 102 221 §10.2.1.1: done, and a proactive command of XX bytes waits
+ * for FETCH), so what the applet stored for that FETCH is kept.
+ */
 export function commitsWrites(sw: number): boolean {
   const sw1 = sw >> 8;
-  return sw === 0x9000 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63;
+  return sw === 0x9000 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63 || sw1 === 0x91;
 }

@@ -36,12 +36,21 @@ export const CRYPTO_SE_INS = {
   readMaskedPAN: 0x5a,
   authorizePayment: 0x5c,
   deleteCredential: 0x5e,
+  generateAC: 0xae,
+  readPaymentData: 0x76,
   getChallenge: 0x84,
   getData: 0xca,
 } as const;
 
 /** BER-TLV tags of command and response data (private class unless EMV defines the object). */
 export const CRYPTO_SE_TAG = {
+  /** EMV card engine: ICC master key for application cryptograms (16 bytes) and PAN sequence number (n2). */
+  iccMasterKey: 0xdf21,
+  panSequenceNumber: 0x5f34,
+  /** GENERATE AC: the reader's CDOL1 data, the cryptogram type asked for ('00' AAC, '80' ARQC), the AIP. */
+  cryptogramData: 0xc2,
+  cryptogramType: 0xc3,
+  applicationInterchangeProfile: 0x82,
   /** Caller template: which App SE application asks (AID + the TSM key it was signed with). */
   caller: 0xe1,
   callerAID: 0x4f,

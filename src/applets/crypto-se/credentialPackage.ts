@@ -8,6 +8,7 @@ import { packDigits } from './bcd.js';
 import { CREDENTIAL_SLOT_MAX, CREDENTIAL_SLOT_MIN, CRYPTO_SE_TAG, ECIES_CREDENTIAL_INFO } from './constants.js';
 import { credentialPackageAdditionalData, credentialPackageMessage, encodePANField } from './credentials.js';
 import { sealECIES } from './ecies.js';
+import { emvKeyNodes, type CredentialEMVKeys } from './personalizationData.js';
 import { CryptoSEErrorCode } from './errors.js';
 import { encodeCounter } from './store.js';
 
@@ -28,6 +29,8 @@ export interface CredentialPackageInput {
   /** YYMMDD. */
   readonly expiry: string;
   readonly cvv?: string;
+  /** The issuer's EMV keys for this card, so the Crypto SE can make application cryptograms. */
+  readonly emv?: CredentialEMVKeys;
   readonly random: RandomSource;
 }
 
@@ -46,6 +49,7 @@ export function sealCredentialPackage(input: CredentialPackageInput): Uint8Array
     primitiveNode(CRYPTO_SE_TAG.expiry, packDigits(input.expiry)),
   ];
   if (input.cvv !== undefined) plaintextNodes.push(primitiveNode(CRYPTO_SE_TAG.cvv, utf8(input.cvv)));
+  plaintextNodes.push(...emvKeyNodes(input.emv));
   const ciphertext = sealECIES(
     importECP256PublicKey(input.devicePublicKey), encodeTLV(plaintextNodes), ECIES_CREDENTIAL_INFO,
     credentialPackageAdditionalData(counter, input.credentialSlot), input.random,

@@ -5,7 +5,7 @@ import { StatusWord } from '../../lib/status-words.js';
 import { encodeTLV, primitiveNode, type TLVNode } from '../../lib/tlv/index.js';
 import type { AppletCommand, AppletResponse } from '../../card/types.js';
 import { callerOf, requireGranted } from './acl.js';
-import { packDigits, unpackDigits } from './bcd.js';
+import { isBCD, packDigits, unpackDigits } from './bcd.js';
 import {
   ACL_OPERATION, COUNTER_BYTES, CREDENTIAL_ORIGIN, CREDENTIAL_PACKAGE_LABEL, CREDENTIAL_SLOT_MAX, CREDENTIAL_SLOT_MIN, CRYPTO_SE_TAG,
   CVV_DIGITS_MAX, CVV_DIGITS_MIN, ECIES_CREDENTIAL_INFO,
@@ -107,9 +107,34 @@ export function encodeCredential(credential: PaymentCredential, withCVV = true):
   return encodeTLV(nodes);
 }
 
-export function writeCredential(store: CryptoSEStore, slot: number, credential: PaymentCredential, info: CredentialInfo): void {
+/** The EMV keys a credential may carry: 'DF21' ICC MK-AC (16 bytes) and '5F34' PAN sequence number, both or neither. */
+export interface EMVKeys {
+  readonly iccMasterKey: Uint8Array;
+  readonly panSequenceNumber: number;
+}
+
+export const ICC_MASTER_KEY_BYTES = 16;
+
+export function decodeEMVKeys(nodes: readonly TLVNode[]): EMVKeys | undefined {
+  const iccMasterKey = primitiveValue(nodes, CRYPTO_SE_TAG.iccMasterKey);
+  const sequence = primitiveValue(nodes, CRYPTO_SE_TAG.panSequenceNumber);
+  if (iccMasterKey === undefined && sequence === undefined) return undefined;
+  if (iccMasterKey?.length !== ICC_MASTER_KEY_BYTES || sequence?.length !== 1 || !isBCD(sequence)) {
+    return refuse(StatusWord.incorrectData, 'EMV keys are DF21 (16 bytes) with 5F34 (one BCD byte)');
+  }
+  return { iccMasterKey: iccMasterKey.slice(), panSequenceNumber: Number(unpackDigits(sequence)) };
+}
+
+export function writeCredential(store: CryptoSEStore, slot: number, credential: PaymentCredential, info: CredentialInfo, emv?: EMVKeys): void {
   store.setSealed(STORE.credential(slot), encodeCredential(credential));
   store.set(STORE.credentialInfo(slot), Uint8Array.of(info.origin, info.locked ? 1 : 0));
+  // A new credential starts its own transaction counter; one without EMV keys cannot make cryptograms.
+  store.delete(STORE.emvATC(slot));
+  if (emv === undefined) {
+    store.delete(STORE.emvKeys(slot));
+  } else {
+    store.setSealed(STORE.emvKeys(slot), concatBytes(emv.iccMasterKey, Uint8Array.of(emv.panSequenceNumber)));
+  }
 }
 
 export function credentialInfo(store: CryptoSEStore, slot: number): CredentialInfo | undefined {
@@ -146,9 +171,11 @@ export function unlockPreloadedCredentials(store: CryptoSEStore): void {
 
 /** Personalization 'E5' { 'C1' slot, '5A', '5F24', 'DF20' }: a preloaded credential. */
 export function personalizePreloadedCredential(store: CryptoSEStore, children: readonly TLVNode[], locked: boolean): void {
-  onlyTags(children, [CRYPTO_SE_TAG.credentialSlot, CRYPTO_SE_TAG.pan, CRYPTO_SE_TAG.expiry, CRYPTO_SE_TAG.cvv]);
+  onlyTags(children, [
+    CRYPTO_SE_TAG.credentialSlot, CRYPTO_SE_TAG.pan, CRYPTO_SE_TAG.expiry, CRYPTO_SE_TAG.cvv, CRYPTO_SE_TAG.iccMasterKey, CRYPTO_SE_TAG.panSequenceNumber,
+  ]);
   const slot = requireSlotField(requiredValue(children, CRYPTO_SE_TAG.credentialSlot));
-  writeCredential(store, slot, decodeCredential(children), { origin: CREDENTIAL_ORIGIN.preloaded, locked });
+  writeCredential(store, slot, decodeCredential(children), { origin: CREDENTIAL_ORIGIN.preloaded, locked }, decodeEMVKeys(children));
 }
 
 function requireSlotField(field: Uint8Array): number {
@@ -200,9 +227,11 @@ export function storeCredentialPackage(store: CryptoSEStore, command: AppletComm
   } catch {
     return notAllowed('the package does not decrypt');
   }
-  const credential = decodeCredential(decodeCommandTLV(plaintext));
+  const content = decodeCommandTLV(plaintext);
+  const credential = decodeCredential(content);
+  const emv = decodeEMVKeys(content);
   plaintext.fill(0);
-  writeCredential(store, slot, credential, { origin: CREDENTIAL_ORIGIN.overTheAir, locked: false });
+  writeCredential(store, slot, credential, { origin: CREDENTIAL_ORIGIN.overTheAir, locked: false }, emv);
   store.setCounter(STORE.credentialCounter, receivedCounter);
   return { sw: StatusWord.noError };
 }
@@ -256,5 +285,7 @@ export function deleteCredential(store: CryptoSEStore, command: AppletCommand): 
   store.consumeVerification();
   store.delete(STORE.credential(command.p1));
   store.delete(STORE.credentialInfo(command.p1));
+  store.delete(STORE.emvKeys(command.p1));
+  store.delete(STORE.emvATC(command.p1));
   return { sw: StatusWord.noError };
 }

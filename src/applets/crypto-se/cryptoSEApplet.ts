@@ -1,6 +1,7 @@
 import { StatusWord } from '../../lib/status-words.js';
 import type { Applet, AppletCommand, AppletContext, AppletResponse } from '../../card/types.js';
 import { enrolFinger, verifyBiometric } from './biometric.js';
+import { generateApplicationCryptogram, readPaymentData } from './emv.js';
 import { readCertificate, storeCertificate } from './certificates.js';
 import { CRYPTO_SE_INS } from './constants.js';
 import { deleteCredential, keyInCardNumber, readMaskedPAN, storeCredentialPackage } from './credentials.js';
@@ -38,6 +39,8 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [CRYPTO_SE_INS.readMaskedPAN, readMaskedPAN],
   [CRYPTO_SE_INS.authorizePayment, authorizePayment],
   [CRYPTO_SE_INS.deleteCredential, deleteCredential],
+  [CRYPTO_SE_INS.generateAC, generateApplicationCryptogram],
+  [CRYPTO_SE_INS.readPaymentData, readPaymentData],
   [CRYPTO_SE_INS.getData, getData],
 ]);
 

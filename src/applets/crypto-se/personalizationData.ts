@@ -14,6 +14,24 @@ import { CryptoSEErrorCode } from './errors.js';
 export const PERSONALIZATION_BLOCK_BYTES_MAX = 224;
 const CERTIFICATE_CHUNK_BYTES = 192;
 
+/** EMV keys of a credential: the ICC master key for application cryptograms and the PAN sequence number (0-99). */
+export interface CredentialEMVKeys {
+  readonly iccMasterKey: Uint8Array;
+  readonly panSequenceNumber: number;
+}
+
+/** 'DF21' and '5F34' for a credential that makes EMV cryptograms (README.md "EMV card engine"). */
+export function emvKeyNodes(emv: CredentialEMVKeys | undefined): TLVNode[] {
+  if (emv === undefined) return [];
+  if (emv.iccMasterKey.length !== 16 || !Number.isInteger(emv.panSequenceNumber) || emv.panSequenceNumber < 0 || emv.panSequenceNumber > 99) {
+    throw new TesseraError(CryptoSEErrorCode.input, 'EMV keys are a 16-byte ICC master key and a PAN sequence number 0-99');
+  }
+  return [
+    primitiveNode(CRYPTO_SE_TAG.iccMasterKey, emv.iccMasterKey),
+    primitiveNode(CRYPTO_SE_TAG.panSequenceNumber, packDigits(String(emv.panSequenceNumber).padStart(2, '0'))),
+  ];
+}
+
 export interface CryptoSEPersonalization {
   readonly pin?: string;
   readonly pinTryLimit?: number;
@@ -30,7 +48,7 @@ export interface CryptoSEPersonalization {
   readonly preloadedKeys?: readonly { readonly slot: number; readonly scalar: Uint8Array }[];
   /** Slot 00 (root CA) and 02-07; DER. */
   readonly certificates?: readonly { readonly slot: number; readonly der: Uint8Array }[];
-  readonly preloadedCredentials?: readonly { readonly slot: number; readonly pan: string; readonly expiry: string; readonly cvv?: string }[];
+  readonly preloadedCredentials?: readonly { readonly slot: number; readonly pan: string; readonly expiry: string; readonly cvv?: string; readonly emv?: CredentialEMVKeys }[];
 }
 
 function optional(tag: number, value: Uint8Array | undefined): TLVNode[] {
@@ -75,6 +93,7 @@ function dataObjects(data: CryptoSEPersonalization): TLVNode[] {
       primitiveNode(CRYPTO_SE_TAG.pan, encodePANField(credential.pan)),
       primitiveNode(CRYPTO_SE_TAG.expiry, packDigits(credential.expiry)),
       ...optional(CRYPTO_SE_TAG.cvv, credential.cvv === undefined ? undefined : utf8(credential.cvv)),
+      ...emvKeyNodes(credential.emv),
     ])),
   ];
 }

@@ -42,6 +42,10 @@ export const STORE = {
   /** Sealed credential TLV (5A, 5F24, DF20) and its clear origin ‖ locked bytes. */
   credential: (slot: number) => `cred.${slot}`,
   credentialInfo: (slot: number) => `cred.${slot}.info`,
+  /** Sealed ICC MK-AC (16 bytes) ‖ PAN sequence number (1 byte) of a credential that can make EMV cryptograms. */
+  emvKeys: (slot: number) => `emv.${slot}`,
+  /** That credential's application transaction counter (2 bytes). */
+  emvATC: (slot: number) => `emv.${slot}.atc`,
   /** Counter of the last accepted credential package (8 bytes). */
   credentialCounter: 'cred.counter',
   /** Application transaction counter of payment authorizations (8 bytes). */
