@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isTesseraError } from '../lib/errors.js';
+import { registerBankCommands } from './bank.js';
 import { buildCardCommand } from './card.js';
 import { registerEMVCommands } from './emv.js';
 import { registerISO8583Commands } from './iso8583.js';
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
   program.addCommand(buildCardCommand());
   program.addCommand(buildTsmCommand());
   program.addCommand(buildServeCommand());
+  registerBankCommands(program);
   registerEMVCommands(program);
   registerISO8583Commands(program);
 

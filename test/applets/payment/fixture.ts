@@ -118,8 +118,13 @@ export function relay(device: Device, command: string): Response {
   return response;
 }
 
+/** Presents the enrolled finger, again after a false reject (the model's FRR is about 1 %), as a person would. */
 export function matchFinger(device: Device): void {
   const { cryptoSE, finger } = device;
-  assert.equal(sw(cryptoSE.send(verifyBiometricCommand(cryptoSE.sensor.seal(presentModelFinger(finger, cryptoSE.random))))), '9000');
+  let answer = '';
+  for (let attempt = 0; attempt < 3 && answer !== '9000'; attempt++) {
+    answer = sw(cryptoSE.send(verifyBiometricCommand(cryptoSE.sensor.seal(presentModelFinger(finger, cryptoSE.random)))));
+  }
+  assert.equal(answer, '9000');
 }
 

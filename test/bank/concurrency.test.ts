@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { auditLedger, deposit, getAccount, issueCard } from '../../src/bank/client.js';
+import { EXPIRY, openBankHarness, panOf, type BankHarness, type Cardholder } from './harness.js';
+
+const CARDS = 10;
+const BALANCE_MINOR = 50_00n;
+const AMOUNT_MINOR = 10_00n;
+
+/**
+ * Several cards on one account authorize at once. On PostgreSQL they truly run concurrently
+ * (Promise.all over a pool); SERIALIZABLE and the CHECK constraint must stop any overspend. On
+ * PGlite (one session) they queue, and the same assertions hold.
+ */
+describe('bank: concurrent authorizations on one account', () => {
+  let harness: BankHarness;
+  let holders: Cardholder[];
+  before(async () => {
+    harness = await openBankHarness('concurrency');
+    const first = await harness.cardholder({ balanceMinor: 0n, dailyLimitMinor: 1_000_00n });
+    holders = [first];
+    for (let index = 1; index < CARDS; index++) {
+      const pan = panOf(1000 + index);
+      const cardId = await issueCard(harness.context, { accountId: first.accountId, pan, expiry: EXPIRY, psn: 1 });
+      holders.push({ ...first, cardId, pan, atc: 1 });
+    }
+  });
+  after(() => harness.close());
+
+  for (const kind of ['purchase', 'preauth'] as const) {
+    it(`${kind}s: never more approved than the balance covers`, async (t) => {
+      const accountId = holders[0]?.accountId ?? '';
+      // Room for exactly half of the requests, whatever the previous test left.
+      const left = (await getAccount(harness.context, accountId)).availableBalanceMinor;
+      if (left < BALANCE_MINOR) await deposit(harness.context, { accountId, amountMinor: BALANCE_MINOR - left });
+      const before = await getAccount(harness.context, accountId);
+      assert.equal(before.availableBalanceMinor, BALANCE_MINOR);
+      const results = await Promise.all(holders.map((holder) => harness.service.authorize(harness.request(holder, { kind, amountMinor: AMOUNT_MINOR }))));
+      const codes = results.map((result) => result.responseCode);
+      t.diagnostic(`response codes: ${codes.join(',')}`);
+      for (const code of codes) assert.ok(['00', '51', '91'].includes(code), `unexpected ${code}`);
+      const approved = results.filter((result) => result.approved).length;
+      const expected = Number(before.availableBalanceMinor / AMOUNT_MINOR);
+      assert.ok(approved <= expected, `${approved} approved with funds for ${expected}`);
+      if (!codes.includes('91')) assert.equal(approved, expected, codes.join(','));
+      const after = await getAccount(harness.context, before.id);
+      assert.equal(after.availableBalanceMinor, before.availableBalanceMinor - BigInt(approved) * AMOUNT_MINOR);
+      assert.ok(after.availableBalanceMinor >= 0n);
+      const report = await auditLedger(harness.context.db);
+      assert.equal(report.balanced, true, report.checks.flatMap((check) => check.findings).join('\n'));
+    });
+  }
+
+  it('a reversal racing its own original (a timeout) never leaves money held or taken', async (t) => {
+    const holder = holders[0] as Cardholder;
+    await deposit(harness.context, { accountId: holder.accountId, amountMinor: 10_00n });
+    const before = await getAccount(harness.context, holder.accountId);
+    let approved = 0;
+    for (let round = 0; round < 8; round++) {
+      const request = harness.request(holder, { kind: round % 2 === 0 ? 'preauth' : 'purchase', amountMinor: 1_00n });
+      const [authorization, reversal] = await Promise.all([harness.service.authorize(request), harness.service.reverse(request)]);
+      if (authorization.approved) approved += 1;
+      // Either order is fine; both orders end with the money back.
+      if (reversal.effect === 'original-unknown') assert.equal(authorization.approved, false, JSON.stringify(authorization));
+      else assert.ok(['hold-released', 'entry-reversed', 'original-declined'].includes(reversal.effect), reversal.effect);
+    }
+    t.diagnostic(`${approved} of 8 originals were approved before their reversal`);
+    const after = await getAccount(harness.context, holder.accountId);
+    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
+    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor);
+    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+  });
+});
