@@ -31,3 +31,14 @@ export type { Account } from './accounts.js';
 export { addBinRange, addIssuerMasterKey, issueCard, setCardStatus } from './cards.js';
 export type { CardIssue } from './cards.js';
 export { addMerchant, addTerminal } from './acquirer.js';
+
+// ISO 8583 over TCP: the bank's hosts, and the channel terminals and other hosts use to reach them.
+export { startBank, dialectByName } from './network/server.js';
+export type { BankServerConfig, BankServerDeps, ISO8583DialectName, RunningBank } from './network/server.js';
+export {
+  buildReversal, ISO8583ChannelErrorCode, ISO8583Client, ISO8583_REQUEST_TIMEOUT_MS, ISO8583_REVERSAL_ATTEMPTS_MAX, startISO8583Server,
+} from './network/channel.js';
+export type { ISO8583ClientOptions, ISO8583Server, ISO8583ServerOptions, RequestOptions } from './network/channel.js';
+export { createIssuerHandler, parseTransmissionDateTime } from './network/issuerHost.js';
+export { createAcquirerHandler } from './network/acquirerHost.js';
+export type { IssuerRoute } from './network/acquirerHost.js';

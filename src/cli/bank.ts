@@ -8,8 +8,9 @@ import { formatMoney, parseMoney } from '../lib/money.js';
 import { migrate } from '../infra/db/index.js';
 import {
   addBinRange, addIssuerMasterKey, addMerchant, addTerminal, auditLedger, BANK_SCHEMA, bankMigrations, createCustomer, deposit, formatAuditReport,
-  getAccount, issueCard, openCustomerAccount, runClearing, type BankContext, type BankDatabase,
+  getAccount, issueCard, openCustomerAccount, runClearing, startBank, type BankContext, type BankDatabase,
 } from '../bank/client.js';
+import { createLogger } from '../infra/log/index.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { openPlatformDatabase } from './platformDatabase.js';
 
@@ -31,7 +32,7 @@ function dataDirOf(options: CommonOptions): string {
  * The KEK from TESSERA_BANK_KEK (64 hex digits) or from <data>/bank/kek.key, created (mode 0600)
  * on first use. A file readable by others is refused: it would unlock every issuer key.
  */
-function loadBankKEK(dataDir: string, random: ReturnType<typeof createSystemRandomSource>): Uint8Array {
+export function loadBankKEK(dataDir: string, random: ReturnType<typeof createSystemRandomSource>): Uint8Array {
   const fromEnvironment = process.env[BANK_KEK_ENVIRONMENT_NAME];
   if (fromEnvironment !== undefined && fromEnvironment !== '') {
     const key = fromHex(fromEnvironment);
@@ -75,6 +76,12 @@ function withCommon(command: Command): Command {
   return command
     .option('--data <dir>', `data directory (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR)`)
     .option('--database-url <url>', 'PostgreSQL instead of the embedded database (or DATABASE_URL)');
+}
+
+function portNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return parsed;
 }
 
 function positiveInteger(value: string): number {
@@ -177,4 +184,32 @@ export function registerBankCommands(program: Command): void {
       console.log(options.json === true ? JSON.stringify(report) : formatAuditReport(report));
       if (!report.balanced) process.exitCode = 1;
     }));
+}
+
+/** `tessera serve bank`: the issuer and acquirer ISO 8583 hosts alone (several may share one PostgreSQL). */
+export function addServeBankCommand(serve: Command): void {
+  withCommon(serve.command('bank').description('the bank: issuer ISO 8583 host and acquirer ISO 8583 host (2-byte length framing)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--issuer-port <port>', 'issuer ISO 8583 port', portNumber, 8583)
+    .option('--acquirer-port <port>', 'acquirer ISO 8583 port (terminals connect here)', portNumber, 8584)
+    .option('--dialect <name>', 'ISO 8583 dialect: bcd or ascii (docs/iso8583.md)', 'bcd'))
+    .action(async (options: CommonOptions & { host: string; issuerPort: number; acquirerPort: number; dialect: string }) => {
+      if (options.dialect !== 'bcd' && options.dialect !== 'ascii') throw new InvalidArgumentError('the dialect is bcd or ascii');
+      const dataDir = dataDirOf(options);
+      const random = createSystemRandomSource();
+      const kek = loadBankKEK(dataDir, random);
+      const handle = await openPlatformDatabase<BankDatabase>({ dataDir, databaseUrl: options.databaseUrl ?? process.env['DATABASE_URL'] });
+      await migrate(handle.db, BANK_SCHEMA, bankMigrations);
+      const bank = await startBank(
+        { host: options.host, issuerPort: options.issuerPort, acquirerPort: options.acquirerPort, dialect: options.dialect },
+        { context: { db: handle.db, kek, random, now: Date.now }, logger: createLogger({ level: 'info', name: 'bank' }) },
+      );
+      const stop = (): void => {
+        void bank.stop().then(() => handle.close()).then(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      console.log(`issuer ISO 8583 host: ${bank.issuer.host}:${bank.issuer.port} (${options.dialect})`);
+      console.log(`acquirer ISO 8583 host: ${bank.acquirer.host}:${bank.acquirer.port} (${options.dialect}; terminals connect here)`);
+    });
 }

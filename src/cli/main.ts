@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isTesseraError } from '../lib/errors.js';
-import { registerBankCommands } from './bank.js';
+import { addServeBankCommand, registerBankCommands } from './bank.js';
 import { buildCardCommand } from './card.js';
 import { registerEMVCommands } from './emv.js';
 import { registerISO8583Commands } from './iso8583.js';
@@ -21,6 +21,8 @@ interface UpOptions {
   consolePort?: number;
   tsmPort?: number;
   tsmOtaPort?: number;
+  issuerPort?: number;
+  acquirerPort?: number;
   config?: string;
   json?: boolean;
 }
@@ -33,6 +35,8 @@ async function up(options: UpOptions): Promise<void> {
     ...(options.consolePort === undefined ? {} : { consolePort: options.consolePort }),
     ...(options.tsmPort === undefined ? {} : { tsmPort: options.tsmPort }),
     ...(options.tsmOtaPort === undefined ? {} : { tsmOtaPort: options.tsmOtaPort }),
+    ...(options.issuerPort === undefined ? {} : { issuerPort: options.issuerPort }),
+    ...(options.acquirerPort === undefined ? {} : { acquirerPort: options.acquirerPort }),
   };
   const config = loadUpConfig(process.env, overrides, options.config);
   const platform = await startPlatform(config);
@@ -70,13 +74,17 @@ export function buildProgram(): Command {
     .option('--console-port <port>', 'console port (default 8080; 0 picks a free one)', port)
     .option('--tsm-port <port>', 'TSM SP-TSM API port (default 9443)', port)
     .option('--tsm-ota-port <port>', 'TSM OTA endpoint port (default 9444)', port)
+    .option('--issuer-port <port>', 'issuer ISO 8583 port (default 8583)', port)
+    .option('--acquirer-port <port>', 'acquirer ISO 8583 port (default 8584)', port)
     .option('--config <file>', 'JSON file of settings')
     .option('--json', 'print what runs where as one JSON line')
     .action(up);
 
   program.addCommand(buildCardCommand());
   program.addCommand(buildTsmCommand());
-  program.addCommand(buildServeCommand());
+  const serve = buildServeCommand();
+  addServeBankCommand(serve);
+  program.addCommand(serve);
   registerBankCommands(program);
   registerEMVCommands(program);
   registerISO8583Commands(program);

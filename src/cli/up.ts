@@ -11,6 +11,8 @@ import { createLogger, LogLevelSchema } from '../infra/log/index.js';
 import { PLATFORM_SCHEMA, platformMigrations, type PlatformDatabase } from './platformSchema.js';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { createFileKeyStore, loadOrCreateTsmPki, startTsm, type RunningTsm, type TsmDatabase } from '../tsm/client.js';
+import { BANK_SCHEMA, bankMigrations, startBank, type BankDatabase, type RunningBank } from '../bank/client.js';
+import { loadBankKEK } from './bank.js';
 import { TESSERA_VERSION } from './version.js';
 
 /** `tessera up` settings: defaults < JSON file < TESSERA_* environment < command-line flags. */
@@ -21,6 +23,8 @@ export const UpConfigSchema = Type.Object({
   consolePort: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   tsmPort: Type.Integer({ default: 9443, minimum: 0, maximum: 65535 }),
   tsmOtaPort: Type.Integer({ default: 9444, minimum: 0, maximum: 65535 }),
+  issuerPort: Type.Integer({ default: 8583, minimum: 0, maximum: 65535 }),
+  acquirerPort: Type.Integer({ default: 8584, minimum: 0, maximum: 65535 }),
   logLevel: LogLevelSchema,
 }, { additionalProperties: false });
 export type UpConfig = Static<typeof UpConfigSchema>;
@@ -43,7 +47,6 @@ export interface Platform {
 
 /** Services of the platform that are not built yet; each issue that lands one moves it into `startPlatform`. */
 const PLANNED_SERVICES: readonly Omit<ServiceRow, 'state'>[] = [
-  { service: 'bank', detail: 'issuer (ISO 8583, 8583) and acquirer (8584), double-entry ledger' },
   { service: 'smsc', detail: 'SMS center, SMPP 3.4, default port 2775' },
   { service: 'gateway', detail: 'online payment gateway and hosted checkout, default port 8443' },
 ];
@@ -63,9 +66,10 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
   const logFile = join(dataDir, 'tessera.log');
   const logger = createLogger({ level: config.logLevel, name: 'tessera', destination: pino.destination({ fd: openSync(logFile, 'a') }) });
 
-  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase>({ dataDir, databaseUrl: config.databaseUrl });
+  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase & BankDatabase>({ dataDir, databaseUrl: config.databaseUrl });
   let server: ListeningServer | undefined;
   let tsm: RunningTsm | undefined;
+  let bank: RunningBank | undefined;
   try {
     await migrate(handle.db, PLATFORM_SCHEMA, platformMigrations);
     await handle.db.insertInto('platform.starts').values({ version: TESSERA_VERSION, dialect: handle.dialect }).execute();
@@ -99,21 +103,30 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       db: handle.db as unknown as Kysely<TsmDatabase>, keyStore: createFileKeyStore(join(home, 'kek.key'), { random }), pki: await loadOrCreateTsmPki(join(home, 'pki'), { random, now: new Date() }),
       random, now: Date.now, logger: logger.child({ service: 'tsm' }),
     });
+    await migrate(handle.db, BANK_SCHEMA, bankMigrations);
+    bank = await startBank({ host: config.host, issuerPort: config.issuerPort, acquirerPort: config.acquirerPort }, {
+      context: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
+      logger: logger.child({ service: 'bank' }),
+    });
     services.push(
       { service: 'console', state: 'running', url: server.url, detail: 'platform status: /v1/platform, health: /health, OpenAPI: /docs' },
       { service: 'tsm', state: 'running', url: tsm.url, detail: `central TSM, SP-TSM API (mutual TLS; SPs: tessera tsm sp add), OTA for card agents at ${tsm.otaUrl}` },
+      { service: 'issuer', state: 'running', url: `iso8583://${bank.issuer.host}:${bank.issuer.port}`, detail: 'issuer ISO 8583 host (BCD dialect, 2-byte length framing); ledger audit: tessera bank audit' },
+      { service: 'acquirer', state: 'running', url: `iso8583://${bank.acquirer.host}:${bank.acquirer.port}`, detail: 'acquirer ISO 8583 host for terminals (tessera pos pay), routes by BIN to the issuer' },
       ...PLANNED_SERVICES.map((row) => ({ ...row, state: 'not yet built' as const })),
     );
     logger.info({ services: services.length, dialect: handle.dialect }, 'platform up');
 
     const running = server;
     const runningTsm = tsm;
+    const runningBank = bank;
     return {
       services,
       database: { dialect: handle.dialect, location: handle.location },
       start: { number: Number(starts.count), firstStartedAt: new Date(starts.first) },
       logFile,
       async stop() {
+        await runningBank.stop();
         await runningTsm.stop();
         await running.stop();
         await handle.close();
@@ -122,6 +135,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       },
     };
   } catch (error) {
+    await bank?.stop();
     await tsm?.stop();
     await server?.stop();
     await handle.close();

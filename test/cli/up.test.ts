@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { ISO8583Client } from '../../src/bank/client.js';
+import { ISO8583_BCD_DIALECT } from '../../src/lib/iso8583/index.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const CLI = new URL('../../bin/tessera.js', import.meta.url).pathname;
@@ -19,7 +21,7 @@ interface UpLine {
 
 /** Runs `tessera up --json` as a user would, reads its table line, and returns a way to stop it. */
 async function startUp(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ table: UpLine; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', '--issuer-port', '0', '--acquirer-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -67,6 +69,15 @@ describe('tessera up', () => {
     const tsmRow = first.table.services.find((row) => row.service === 'tsm');
     assert.equal(tsmRow?.state, 'running');
     assert.match(tsmRow?.url ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
+    for (const name of ['issuer', 'acquirer']) {
+      const row = first.table.services.find((candidate) => candidate.service === name);
+      assert.equal(row?.state, 'running', name);
+      const [host, portText] = (row?.url ?? '').replace('iso8583://', '').split(':');
+      // The hosts answer an ISO 8583 echo test (0800 → 0810 with response code 00).
+      const client = await ISO8583Client.connect({ host: host ?? '', port: Number(portText), dialect: ISO8583_BCD_DIALECT });
+      assert.equal(await client.echo(), '00', name);
+      await client.close();
+    }
 
     const health = await fetch(`${console_.url}/health`);
     assert.equal(health.status, 200);
