@@ -17,3 +17,9 @@ export { LocalCardLinks } from './localCards.js';
 export { SPClient, SPSecureChannel } from './spClient.js';
 export type { Keyset } from './keys.js';
 export { TsmErrorCode } from './errors.js';
+// Issue 5: devices (registration as CA, signed App SE applications, credential deployment).
+export {
+  recordManufacturedDevice, publishApplication, deviceApplications, deployCredential, loadOrCreateApplicationSigningKey,
+  applicationSigningKeyId, applicationSigningPublicKeyPEM, APPLICATION_SIGNING_KEY_FILE_NAME, DEVICE_CERTIFICATE_VALIDITY_DAYS,
+} from './devices/index.js';
+export type { ManufacturedDevice, PublishedApplication, DeviceApplication, ApplicationSigningKey, CredentialToDeploy, DeployedCredential } from './devices/index.js';

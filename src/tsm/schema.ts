@@ -1,5 +1,6 @@
 import { sql, type Generated, type Kysely } from 'kysely';
 import { idempotencyMigration, type Migration } from '../infra/db/index.js';
+import { deviceMigrations, type DeviceTables } from './devices/schema.js';
 
 /** The TSM's PostgreSQL schema. Table names are schema-qualified (src/infra/db/README.md). */
 export const TSM_SCHEMA = 'tsm';
@@ -14,7 +15,8 @@ export type OperationKind = 'pre-personalization' | 'activation';
 /** pending → running (leased) → completed | failed; pending past its expiry → failed (ERR_TSM_EXPIRED). */
 export type OperationState = 'pending' | 'running' | 'completed' | 'failed';
 
-export interface TsmDatabase {
+/** The device tables (issue 5) live in ./devices/schema.ts. */
+export interface TsmDatabase extends DeviceTables {
   'tsm.service_providers': {
     name: string;
     sd_number: number;
@@ -316,4 +318,5 @@ export const tsmMigrations: readonly Migration[] = [
       `.execute(db);
     },
   },
+  ...deviceMigrations,
 ];

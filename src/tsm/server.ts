@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { RandomSource } from '../lib/crypto/index.js';
 import { migrate } from '../infra/db/index.js';
@@ -15,6 +16,7 @@ import { registerTsmRoutes } from './routes.js';
 import { TSM_SCHEMA, tsmMigrations, type TsmDatabase } from './schema.js';
 import type { CardLinkProvider } from './types.js';
 import { startWorker } from './worker.js';
+import { registerDeviceRoutes, registerDeviceSPRoutes, type ApplicationSigningKey } from './devices/index.js';
 
 export const TSM_VERSION = '1.0.0';
 /** The admin route of one OTA carrier: each MNO's agents use their carrier's URL. */
@@ -42,6 +44,8 @@ export interface TsmServerDeps {
   readonly logger: Logger;
   /** Extra ways to reach cards (in-process cards of `tessera up`), by carrier label. */
   readonly extraCarriers?: ReadonlyMap<string, CardLinkProvider>;
+  /** The App SE application-signing key (issue 5); the catalogue's signatures are checked with it before sending. */
+  readonly applicationSigningKey?: ApplicationSigningKey;
 }
 
 export interface RunningTsm {
@@ -93,7 +97,7 @@ export async function startTsm(config: TsmServerConfig, deps: TsmServerDeps): Pr
   // A connection's certificate does not change: it is checked once per TLS connection, and only
   // its validity period again on later requests (a kept-alive connection can outlive it).
   const identities = new WeakMap<object, { name: string; notAfterMs: number }>();
-  registerTsmRoutes(api, context, (request) => {
+  const identifySP = (request: FastifyRequest): string => {
     const socket = request.raw.socket;
     const known = identities.get(socket);
     if (known !== undefined && deps.now() < known.notAfterMs) return known.name;
@@ -102,7 +106,14 @@ export async function startTsm(config: TsmServerConfig, deps: TsmServerDeps): Pr
     const name = spNameFromCertificate(peer, { expectedIssuer: spCA, now: new Date(deps.now()) });
     identities.set(socket, { name, notAfterMs: Date.parse(peer.valid_to) });
     return name;
-  });
+  };
+  registerTsmRoutes(api, context, identifySP);
+  const deviceDeps = {
+    pki: deps.pki, random: deps.random, otaPathOf: otaPath,
+    ...(deps.applicationSigningKey === undefined ? {} : { applicationSigningKey: deps.applicationSigningKey }),
+  };
+  // Issue 5: SPs deploy credentials to devices on the SP-TSM API; devices use the OTA listener.
+  registerDeviceSPRoutes(api, context, identifySP, deviceDeps);
 
   const ota = await buildHttpApp({
     logger: deps.logger,
@@ -111,6 +122,7 @@ export async function startTsm(config: TsmServerConfig, deps: TsmServerDeps): Pr
   });
   addHealthRoute(ota);
   for (const [carrier, gateway] of gateways) await registerOTARoutes(ota, gateway, { path: otaPath(carrier) });
+  registerDeviceRoutes(ota, context, deviceDeps);
 
   let apiServer: ListeningServer | undefined;
   let otaServer: ListeningServer | undefined;

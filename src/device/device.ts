@@ -1,0 +1,341 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bytesEqual, fromHex, toHex } from '../lib/bytes.js';
+import { createSystemRandomSource, type RandomSource } from '../lib/crypto/index.js';
+import { decodeTLV } from '../lib/tlv/index.js';
+import { openCardImage, type AppletFirmware, type SmartCard } from '../card/client.js';
+import {
+  beginRegistrationCommand, changePINCommand, CREDENTIAL_SLOT_MAX, CRYPTO_SE_FIRMWARE_CLASS, CRYPTO_SE_TAG, createCryptoSEApplet, DEVICE_CERTIFICATE_SLOT,
+  DEVICE_KEY_SLOT, enrolFingerCommand, FINGER_SLOT_MAX, FINGER_SLOT_MIN, getDataCommand, getPublicKeyCommand, keyInCardNumberCommand, parseStatus,
+  readCertificate, readMaskedPANCommand, registrationCounterText, ROOT_CA_CERTIFICATE_SLOT, signCommands, storeCertificateCommands,
+  storeCredentialPackageCommand, verifyBiometricCommand, verifyPINCommand, type CallerIdentity, type CryptoSEStatus,
+} from '../applets/crypto-se/client.js';
+import { AppSE } from './appSE.js';
+import { encodeCertificationRequest, encodeCertificationRequestInfo } from './certificationRequest.js';
+import { DEVICE_FILE_NAME, DEVICE_FORMAT, ENROLMENT_ROUNDS_MAX, PAYMENT_APPLICATION_AID, PERIPHERALS_FILE_NAME } from './constants.js';
+import { CryptoSELink, require9000, type CardAnswer } from './cryptoSEDriver.js';
+import { deviceError, DeviceErrorCode, swText } from './errors.js';
+import { writeFileAtomic } from './files.js';
+import { FingerprintSensorModel } from './peripherals/fingerprintSensor.js';
+import { KeypadModel } from './peripherals/keypad.js';
+import { loadPeripheralSecrets, savePeripheralSecrets, type PeripheralSecretsFile } from './peripherals/peripheralStore.js';
+import { RadioModels } from './peripherals/radios.js';
+import type { DeviceTsmClient } from './tsmClient.js';
+import type { DeviceFile, DeviceStatus, InstalledApplication, ModelFinger, VerificationResult } from './types.js';
+
+const SW_SUCCESS = 0x9000;
+const SW_WRONG_DATA = 0x6a80;
+const SW_BLOCKED = 0x6983;
+/** The Crypto SE's counters are 8 bytes, big-endian. */
+const COUNTER_BYTES = 8;
+/** Captures one registration asks for before giving up (each miss costs a biometric try, limit 5). */
+const FINGER_ATTEMPTS_MAX = 3;
+
+/** Runs the App SE's admin agent against the TSM's OTA endpoint until `signal` aborts (src/card/agent's runCardAgent). */
+export type OTAAgentRunner = (card: SmartCard, options: { readonly tsmUrl: string; readonly ca: string; readonly signal: AbortSignal; readonly pollDelayMs: number }) => Promise<void>;
+
+export interface OpenDeviceOptions {
+  readonly deviceKey: Uint8Array;
+  /** The App SE's firmware: applet classes its load files may name (the CLI's cardFirmware()). */
+  readonly appSEFirmware?: AppletFirmware;
+  readonly random?: RandomSource;
+  readonly now?: () => number;
+}
+
+function verificationOf(answer: CardAnswer): VerificationResult {
+  if (answer.sw === SW_SUCCESS) return { verified: true, triesLeft: -1, blocked: false };
+  if ((answer.sw & 0xfff0) === 0x63c0) return { verified: false, triesLeft: answer.sw & 0x0f, blocked: (answer.sw & 0x0f) === 0 };
+  if (answer.sw === SW_BLOCKED) return { verified: false, triesLeft: 0, blocked: true };
+  throw deviceError(DeviceErrorCode.refused, `the Crypto SE answered ${swText(answer.sw)}`, { sw: swText(answer.sw) });
+}
+
+function readDeviceFile(directory: string): DeviceFile {
+  const path = join(directory, DEVICE_FILE_NAME);
+  if (!existsSync(path)) throw deviceError(DeviceErrorCode.notFound, `no device in ${directory} (make one with 'tessera device new')`);
+  const file = JSON.parse(readFileSync(path, 'utf8')) as DeviceFile;
+  if (file.format !== DEVICE_FORMAT) throw deviceError(DeviceErrorCode.invalid, `${path} is not a ${DEVICE_FORMAT} device file`);
+  return file;
+}
+
+/** Opens a device made by createDevice: its two secure elements, its peripherals and its state. */
+export function openDevice(dir: string, options: OpenDeviceOptions): Device {
+  return new Device(resolve(dir), options);
+}
+
+/**
+ * The phone (seed 000 fig. 1): the host OS, the App SE, the Crypto SE and the peripherals. The
+ * methods are the host's jobs — relaying sealed blobs and public answers between peripherals,
+ * secure elements and the TSM. Nothing here holds a PIN, a template, a key or a credential: the
+ * keypad and sensor seal their input for the Crypto SE, the TSM seals credentials to its key.
+ */
+export class Device {
+  readonly directory: string;
+  readonly keypad: KeypadModel;
+  readonly sensor: FingerprintSensorModel;
+  readonly radios: RadioModels;
+  readonly appSE: AppSE;
+  readonly #file: DeviceFile;
+  readonly #cryptoSE: CryptoSELink;
+  readonly #cryptoSECard: SmartCard;
+  readonly #secrets: PeripheralSecretsFile;
+  readonly #deviceKey: Uint8Array;
+  readonly #random: RandomSource;
+  readonly #now: () => number;
+
+  constructor(directory: string, options: OpenDeviceOptions) {
+    this.directory = directory;
+    this.#file = readDeviceFile(directory);
+    this.#random = options.random ?? createSystemRandomSource();
+    this.#deviceKey = options.deviceKey;
+    const now = options.now ?? Date.now;
+    this.#now = now;
+    this.#cryptoSECard = openCardImage(join(directory, this.#file.cryptoSE.image), options.deviceKey, {
+      firmware: new Map([[CRYPTO_SE_FIRMWARE_CLASS, createCryptoSEApplet]]), random: this.#random, now,
+    });
+    this.#cryptoSE = new CryptoSELink(this.#cryptoSECard, this.#file.cryptoSE.aid);
+    const appSECard = openCardImage(join(directory, this.#file.appSE.image), options.deviceKey, { firmware: options.appSEFirmware ?? new Map(), random: this.#random, now });
+    this.appSE = new AppSE(appSECard, () => this.#file.applications);
+    this.#secrets = loadPeripheralSecrets(join(directory, PERIPHERALS_FILE_NAME), options.deviceKey, this.#file.deviceId);
+    const persistSecrets = (): void => savePeripheralSecrets(join(directory, PERIPHERALS_FILE_NAME), this.#deviceKey, this.#file.deviceId, this.#secrets, this.#random);
+    this.keypad = new KeypadModel(this.#secrets.keypad, persistSecrets);
+    this.sensor = new FingerprintSensorModel(this.#secrets.sensor, persistSecrets, this.#random);
+    this.radios = new RadioModels(this.#file.radios, this.#file.msisdn, () => this.#save());
+  }
+
+  get id(): string {
+    return this.#file.deviceId;
+  }
+
+  get msisdn(): string {
+    return this.#file.msisdn;
+  }
+
+  #save(): void {
+    writeFileAtomic(join(this.directory, DEVICE_FILE_NAME), `${JSON.stringify(this.#file, null, 2)}\n`);
+  }
+
+  /** A fresh Crypto SE session (power up + SELECT): verifications from earlier sessions are gone. */
+  #session(): CryptoSELink {
+    this.#cryptoSE.end();
+    this.#cryptoSE.begin();
+    return this.#cryptoSE;
+  }
+
+  cryptoSEStatus(): CryptoSEStatus {
+    const link = this.#session();
+    return parseStatus(require9000('GET DATA status', link.send(getDataCommand(CRYPTO_SE_TAG.status))));
+  }
+
+  /**
+   * Enrols a finger (seed 000 [0056]): the sensor captures it twice, both blobs go to the Crypto SE,
+   * which keeps the mean template if they agree. Like an enrolment screen, up to 3 rounds. The first
+   * finger unlocks the preloaded payment credential.
+   */
+  enrolFinger(finger: ModelFinger, slot?: number): { readonly slot: number; readonly rounds: number } {
+    const link = this.#session();
+    const status = parseStatus(require9000('GET DATA status', link.send(getDataCommand(CRYPTO_SE_TAG.status))));
+    const target = slot ?? [...Array(FINGER_SLOT_MAX - FINGER_SLOT_MIN + 1).keys()].map((index) => index + FINGER_SLOT_MIN).find((candidate) => !status.enrolledFingers.includes(candidate));
+    if (target === undefined) throw deviceError(DeviceErrorCode.refused, 'every finger slot is in use');
+    let answer: CardAnswer = { data: new Uint8Array(0), sw: SW_WRONG_DATA };
+    let rounds = 0;
+    while (answer.sw === SW_WRONG_DATA && rounds < ENROLMENT_ROUNDS_MAX) {
+      rounds += 1;
+      answer = link.send(enrolFingerCommand(target, this.sensor.capture(finger), this.sensor.capture(finger)));
+    }
+    require9000('ENROL FINGER', answer);
+    return { slot: target, rounds };
+  }
+
+  /** VERIFY BIOMETRIC with one capture; the session keeps the verification for the next operation. */
+  verifyFinger(finger: ModelFinger): VerificationResult {
+    return verificationOf(this.#session().send(verifyBiometricCommand(this.sensor.capture(finger))));
+  }
+
+  /** Sets the first PIN (only while none is set) or changes it with the old one; typed on the secure keypad. */
+  setPIN(newPIN: string, oldPIN?: string): void {
+    const link = this.#session();
+    const blob = oldPIN === undefined ? this.keypad.type({ newPIN }) : this.keypad.type({ pin: oldPIN, newPIN });
+    const answer = link.send(changePINCommand(blob, { initial: oldPIN === undefined }));
+    if (answer.sw !== SW_SUCCESS) {
+      const result = (answer.sw & 0xfff0) === 0x63c0 || answer.sw === SW_BLOCKED ? verificationOf(answer) : undefined;
+      throw deviceError(DeviceErrorCode.refused, result === undefined ? `CHANGE PIN: the Crypto SE answered ${swText(answer.sw)}` : `wrong PIN: ${result.triesLeft} tries left`, { sw: swText(answer.sw) });
+    }
+  }
+
+  /** VERIFY PIN through the keypad tunnel: the try counter goes down before the comparison, on the card. */
+  verifyPIN(pin: string): VerificationResult {
+    return verificationOf(this.#session().send(verifyPINCommand(this.keypad.type({ pin }))));
+  }
+
+  /**
+   * Registration with the TSM, only through the Crypto SE (seed 000 [0057]-[0058]): the card opens
+   * a registration (a counter it keeps), the host builds the CertificationRequestInfo around the
+   * card's public key and that counter, the user's finger authorizes SIGN [certification request],
+   * the TSM certifies the key, and the card stores the certificate (it checks the TSM's signature
+   * and that it carries its own key). The host never touches a private key.
+   */
+  async register(tsm: DeviceTsmClient, finger: ModelFinger): Promise<DeviceStatus['certificate']> {
+    const link = this.#session();
+    const point = require9000('GET PUBLIC KEY', link.send(getPublicKeyCommand(DEVICE_KEY_SLOT)));
+    const counter = require9000('BEGIN REGISTRATION', link.send(beginRegistrationCommand()));
+    const info = encodeCertificationRequestInfo(`Tessera device ${this.id}`, point, registrationCounterText(counter));
+    // Like a lock screen: a smudged press may miss (the model's FRR is about 1 %), so a few captures.
+    let verified = verificationOf(link.send(verifyBiometricCommand(this.sensor.capture(finger))));
+    for (let attempt = 1; attempt < FINGER_ATTEMPTS_MAX && !verified.verified && !verified.blocked; attempt++) {
+      verified = verificationOf(link.send(verifyBiometricCommand(this.sensor.capture(finger))));
+    }
+    if (!verified.verified) throw deviceError(DeviceErrorCode.refused, `the finger did not match (${verified.triesLeft} tries left)`, { triesLeft: verified.triesLeft });
+    const signature = require9000('SIGN certification request', link.sendAll(signCommands('certification-request', info)));
+    const request = encodeCertificationRequest(info, signature);
+
+    const answer = await tsm.register(this.id, request);
+    const certificate = new X509Certificate(answer.certificate);
+    const root = new X509Certificate(answer.rootCertificate);
+    const reader = this.#session();
+    const storedRoot = readCertificate((apdu) => reader.transmit(apdu), ROOT_CA_CERTIFICATE_SLOT);
+    if (storedRoot === undefined || !bytesEqual(storedRoot, new Uint8Array(root.raw))) {
+      throw deviceError(DeviceErrorCode.tsm, 'the TSM answered with a root certificate other than the one in the Crypto SE');
+    }
+    require9000('STORE CERTIFICATE', this.#session().sendAll(storeCertificateCommands(DEVICE_CERTIFICATE_SLOT, new Uint8Array(certificate.raw))));
+    this.#file.registration = { serialNumber: answer.serialNumber, subject: answer.subject, notAfter: answer.notAfter, registeredAt: new Date(this.#now()).toISOString() };
+    this.#save();
+    return this.#certificate();
+  }
+
+  /** The device certificate from the Crypto SE (slot 01), or null. */
+  #certificate(): DeviceStatus['certificate'] {
+    const der = this.deviceCertificate();
+    if (der === undefined) return null;
+    const certificate = new X509Certificate(der);
+    return { subject: certificate.subject.replace(/\n/g, ', '), serialNumber: certificate.serialNumber, issuer: certificate.issuer.replace(/\n/g, ', '), notAfter: new Date(certificate.validTo).toISOString() };
+  }
+
+  /** The device certificate's DER (for `openssl verify` and the like), or undefined before registration. */
+  deviceCertificate(): Uint8Array | undefined {
+    const link = this.#session();
+    return readCertificate((apdu) => link.transmit(apdu), DEVICE_CERTIFICATE_SLOT);
+  }
+
+  /**
+   * Asks the TSM for application updates and lets it install them over the air: the App SE's
+   * admin agent connects to the TSM's OTA endpoint while the TSM LOADs and INSTALLs (the App SE
+   * verifying each DAP). Records what the card now has.
+   */
+  async update(tsm: DeviceTsmClient, runAgent: OTAAgentRunner): Promise<{ installed: InstalledApplication[]; failed: { packageAid: string; code: string }[] }> {
+    if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first');
+    const catalogue = await tsm.updates(this.id);
+    const pending = catalogue.applications.filter((application) => application.installedVersion !== application.version);
+    const installed: InstalledApplication[] = [];
+    const failed: { packageAid: string; code: string }[] = [];
+    if (pending.length > 0) {
+      if (catalogue.otaPath === null) throw deviceError(DeviceErrorCode.tsm, 'the TSM has no OTA route for this device\'s App SE');
+      const stop = new AbortController();
+      const agent = runAgent(this.appSE.card, { tsmUrl: new URL(catalogue.otaPath, tsm.url).toString(), ca: tsm.ca, signal: stop.signal, pollDelayMs: 0 });
+      try {
+        const outcome = await tsm.installUpdates(this.id);
+        for (const application of outcome.installed) {
+          installed.push({ name: application.name, packageAid: application.packageAid, version: application.version, instanceAid: application.instanceAid, signingKeyId: application.signingKeyId });
+        }
+        for (const refusal of outcome.failed) failed.push({ packageAid: refusal.packageAid, code: refusal.code });
+      } finally {
+        stop.abort();
+        await agent.catch(() => undefined);
+        this.appSE.card.powerOff();
+      }
+    }
+    // What the catalogue says is installed and the card has (a re-run after a lost answer finds it too).
+    const known = new Map(this.#file.applications.map((application) => [application.packageAid, application]));
+    for (const application of [...catalogue.applications.filter((entry) => entry.installedVersion === entry.version), ...installed]) {
+      known.set(application.packageAid, { name: application.name, packageAid: application.packageAid, version: application.version, instanceAid: application.instanceAid, signingKeyId: application.signingKeyId });
+    }
+    this.#file.applications = [...known.values()];
+    this.#save();
+    return { installed, failed };
+  }
+
+  /** The last credential-package counter the Crypto SE accepted (16 hex digits). */
+  lastCredentialCounter(): string {
+    const answer = require9000('GET DATA DF44', this.#session().send(getDataCommand(CRYPTO_SE_TAG.credentialCounterObject)));
+    const [object] = decodeTLV(answer);
+    if (object?.tag !== CRYPTO_SE_TAG.credentialCounterObject || object.constructed || object.value.length !== COUNTER_BYTES) {
+      throw deviceError(DeviceErrorCode.refused, 'the Crypto SE answered GET DATA DF44 without its counter');
+    }
+    return toHex(object.value);
+  }
+
+  /** Relays one sealed credential package to the Crypto SE; answers its status word. */
+  storeCredentialPackage(sealedPackage: Uint8Array): number {
+    return this.#session().send(storeCredentialPackageCommand(sealedPackage)).sw;
+  }
+
+  /**
+   * Fetches the credential packages the TSM holds for this device above the card's last counter and
+   * relays each, sealed, to the Crypto SE, which checks the TSM signature and the counter before
+   * decrypting and storing. Answers what was stored and what was refused.
+   */
+  async receiveCredentials(tsm: DeviceTsmClient): Promise<{ stored: { slot: number; counter: string }[]; refused: { counter: string; sw: string }[] }> {
+    if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first');
+    const answer = await tsm.credentialPackages(this.id, this.lastCredentialCounter());
+    const stored: { slot: number; counter: string }[] = [];
+    const refused: { counter: string; sw: string }[] = [];
+    for (const item of answer.packages) {
+      const sw = this.storeCredentialPackage(fromHex(item.package));
+      if (sw === SW_SUCCESS) stored.push({ slot: item.credentialSlot, counter: item.counter });
+      else refused.push({ counter: item.counter, sw: swText(sw) });
+    }
+    return { stored, refused };
+  }
+
+  /** KEY IN CARD NUMBER: the customer types PAN, expiry (YYMM) and CVV on the secure keypad; the card checks Luhn. */
+  keyInCardNumber(slot: number, typed: { readonly pan: string; readonly expiry: string; readonly cvv?: string }): void {
+    const blob = this.keypad.type({ pan: typed.pan, expiry: typed.expiry, ...(typed.cvv === undefined ? {} : { cvv: typed.cvv }) });
+    require9000('KEY IN CARD NUMBER', this.#session().send(keyInCardNumberCommand(slot, blob)));
+  }
+
+  /** READ MASKED PAN on behalf of an App SE application: answers the SW and, on 9000, the last four digits. */
+  readMaskedPAN(slot: number, caller: CallerIdentity): { readonly sw: number; readonly lastFour: string | null } {
+    const answer = this.#session().send(readMaskedPANCommand(slot, caller));
+    return { sw: answer.sw, lastFour: answer.sw === SW_SUCCESS ? new TextDecoder().decode(answer.data) : null };
+  }
+
+  /**
+   * The host relay: one APDU to the Crypto SE in the current session, as the host forwards an App
+   * SE application's request (or a peripheral's blob). The host can send anything; the Crypto SE
+   * decides (tunnel keys, counters, ACL, user verification), which is the point.
+   */
+  relay(apdu: Uint8Array): CardAnswer {
+    return this.#cryptoSE.send(apdu);
+  }
+
+  /** Each step of the device's life, from the secure elements themselves. */
+  status(): DeviceStatus {
+    const card = this.cryptoSEStatus();
+    const caller = this.appSE.callerFor(PAYMENT_APPLICATION_AID);
+    const credentials = card.credentials.filter((credential) => credential.slot >= 1 && credential.slot <= CREDENTIAL_SLOT_MAX).map((credential) => {
+      let masked: string | null = null;
+      if (caller !== undefined && !credential.locked) {
+        const read = this.readMaskedPAN(credential.slot, caller);
+        if (read.lastFour !== null) masked = `**** **** **** ${read.lastFour}`;
+      }
+      return { ...credential, masked };
+    });
+    return {
+      deviceId: this.id,
+      msisdn: this.#file.msisdn,
+      pin: { set: card.pinSet, triesLeft: card.pinTriesLeft },
+      biometric: { enrolledFingers: card.enrolledFingers, triesLeft: card.biometricTriesLeft },
+      registered: card.registered,
+      certificate: card.registered ? this.#certificate() : null,
+      applications: this.appSE.installedApplications(),
+      credentials,
+      peripherals: { keypadPaired: card.keypadPaired, sensorPaired: card.sensorPaired, paymentMode: this.radios.paymentMode, nfc: this.radios.nfcEnabled, cellular: this.radios.cellularEnabled },
+    };
+  }
+
+  /** Powers both secure elements down. */
+  close(): void {
+    this.#cryptoSE.end();
+    this.appSE.card.powerOff();
+  }
+}

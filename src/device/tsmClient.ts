@@ -1,0 +1,126 @@
+import { Agent, request as httpsRequest } from 'node:https';
+import { deviceError, DeviceErrorCode } from './errors.js';
+import type { InstalledApplication } from './types.js';
+
+/** A TSM call that has not answered after this long is abandoned (an update waits for the card work). */
+export const DEVICE_TSM_TIMEOUT_MS = 120_000;
+const RESPONSE_BYTES_MAX = 1024 * 1024;
+
+export interface DeviceTsmClientOptions {
+  /** Base URL of the TSM's device endpoint (the OTA listener), e.g. https://127.0.0.1:9444. */
+  readonly url: string;
+  /** The TSM root certificate (PEM): the device trusts it for the TSM's HTTPS certificate. */
+  readonly ca: string;
+  readonly timeoutMs?: number;
+}
+
+export interface RegistrationAnswer {
+  readonly deviceId: string;
+  readonly certificate: string;
+  readonly rootCertificate: string;
+  readonly serialNumber: string;
+  readonly subject: string;
+  readonly notAfter: string;
+}
+
+export interface CatalogueApplication extends InstalledApplication {
+  readonly moduleAid: string;
+  readonly installedVersion: string | null;
+}
+
+export interface UpdatesAnswer {
+  readonly otaPath: string | null;
+  readonly applications: readonly CatalogueApplication[];
+}
+
+export interface UpdateOutcomeAnswer {
+  readonly installed: readonly (InstalledApplication & { readonly moduleAid: string })[];
+  readonly failed: readonly { readonly packageAid: string; readonly code: string; readonly message: string }[];
+}
+
+export interface CredentialPackagesAnswer {
+  readonly packages: readonly { readonly counter: string; readonly credentialSlot: number; readonly package: string }[];
+}
+
+/**
+ * The device's client for the TSM's device API (HTTPS, server-authenticated with the TSM root the
+ * Crypto SE holds): registration, the application catalogue, credential packages. It carries only
+ * public or sealed data: a certification request, AIDs, packages sealed to the Crypto SE key.
+ */
+export class DeviceTsmClient {
+  readonly #options: DeviceTsmClientOptions;
+  readonly #agent: Agent;
+
+  constructor(options: DeviceTsmClientOptions) {
+    this.#options = options;
+    this.#agent = new Agent({ keepAlive: false, ca: options.ca, minVersion: 'TLSv1.2' });
+  }
+
+  get url(): string {
+    return this.#options.url;
+  }
+
+  get ca(): string {
+    return this.#options.ca;
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  register(deviceId: string, certificationRequest: Uint8Array): Promise<RegistrationAnswer> {
+    return this.#call('POST', '/v1/devices/registrations', { deviceId, certificationRequest: Buffer.from(certificationRequest).toString('hex').toUpperCase() });
+  }
+
+  updates(deviceId: string): Promise<UpdatesAnswer> {
+    return this.#call('GET', `/v1/devices/${deviceId}/updates`);
+  }
+
+  installUpdates(deviceId: string): Promise<UpdateOutcomeAnswer> {
+    return this.#call('POST', `/v1/devices/${deviceId}/updates`, {});
+  }
+
+  credentialPackages(deviceId: string, afterCounter: string): Promise<CredentialPackagesAnswer> {
+    return this.#call('GET', `/v1/devices/${deviceId}/credential-packages?after=${afterCounter}`);
+  }
+
+  #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = new URL(path, this.#options.url);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(url, {
+        method, agent: this.#agent, timeout: this.#options.timeoutMs ?? DEVICE_TSM_TIMEOUT_MS,
+        headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }) },
+      }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > RESPONSE_BYTES_MAX) request.destroy(new Error('response too large'));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            reject(deviceError(DeviceErrorCode.tsm, `the TSM answered ${response.statusCode ?? 0} without JSON`));
+            return;
+          }
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(parsed as T);
+            return;
+          }
+          const error = (parsed as { error?: { code?: string; message?: string } }).error;
+          reject(deviceError(DeviceErrorCode.tsm, `the TSM refused: ${error?.message ?? `HTTP ${status}`}`, { status, code: error?.code ?? 'unknown' }));
+        });
+        response.on('error', reject);
+      });
+      request.on('timeout', () => request.destroy(deviceError(DeviceErrorCode.tsm, 'the TSM did not answer in time')));
+      request.on('error', (error) => reject(error));
+      if (payload !== undefined) request.write(payload);
+      request.end();
+    });
+  }
+}

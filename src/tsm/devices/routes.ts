@@ -1,0 +1,136 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { RandomSource } from '../../lib/crypto/index.js';
+import { createIdempotencyStore, hashRequest } from '../../infra/db/index.js';
+import { errorResponses, type HttpApp } from '../../infra/http/index.js';
+import type { TsmContext } from '../context.js';
+import type { TsmPki } from '../pkiStore.js';
+import { TSM_SCHEMA } from '../schema.js';
+import type { ApplicationSigningKey } from './applicationSigningKey.js';
+import { deviceApplications, installDeviceUpdates } from './catalogue.js';
+import { CERTIFICATION_REQUEST_BYTES_MAX } from './certificationRequestFacts.js';
+import { credentialPackagesFor, deployCredential, type DeployedCredential } from './credentials.js';
+import { registerDevice } from './registerDevice.js';
+
+export interface DeviceRouteDeps {
+  readonly pki: TsmPki;
+  readonly random: RandomSource;
+  /** Verifies catalogue signatures before sending them (optional: the App SE verifies anyway). */
+  readonly applicationSigningKey?: ApplicationSigningKey;
+  /** The OTA admin path of the carrier that reaches an App SE, from its MNO's route. */
+  readonly otaPathOf: (carrier: string) => string;
+}
+
+const DeviceId = Type.String({ pattern: '^[0-9A-Fa-f]{2,32}$', description: 'The device id: its Crypto SE\'s CIN, hex' });
+const Counter = Type.String({ pattern: '^[0-9A-Fa-f]{16}$', description: '64-bit counter, 16 hex digits' });
+const Registration = Type.Object({
+  deviceId: Type.String(), certificate: Type.String({ description: 'The device certificate, PEM' }), rootCertificate: Type.String({ description: 'The TSM root CA certificate, PEM' }),
+  serialNumber: Type.String(), subject: Type.String(), notAfter: Type.String(),
+}, { additionalProperties: false });
+const Application = Type.Object({
+  name: Type.String(), packageAid: Type.String(), version: Type.String(), moduleAid: Type.String(), instanceAid: Type.String(), signingKeyId: Type.String(),
+}, { additionalProperties: false });
+const DeviceApplication = Type.Object({
+  name: Type.String(), packageAid: Type.String(), version: Type.String(), moduleAid: Type.String(), instanceAid: Type.String(), signingKeyId: Type.String(),
+  installedVersion: Type.Union([Type.String(), Type.Null()]),
+}, { additionalProperties: false });
+const Updates = Type.Object({
+  otaPath: Type.Union([Type.String(), Type.Null()], { description: 'Where the App SE\'s admin agent connects (OTA endpoint), null if the App SE has no route' }),
+  applications: Type.Array(DeviceApplication),
+}, { additionalProperties: false });
+const UpdateOutcome = Type.Object({
+  installed: Type.Array(Application),
+  failed: Type.Array(Type.Object({ packageAid: Type.String(), code: Type.String(), message: Type.String() }, { additionalProperties: false })),
+}, { additionalProperties: false });
+const Packages = Type.Object({
+  packages: Type.Array(Type.Object({ counter: Type.String(), credentialSlot: Type.Integer(), package: Type.String() }, { additionalProperties: false })),
+}, { additionalProperties: false });
+const CredentialBody = Type.Object({
+  credentialSlot: Type.Integer({ minimum: 1, maximum: 4 }),
+  pan: Type.String({ pattern: '^[0-9]{12,19}$', description: 'The token PAN the issuer generated (Luhn-valid)' }),
+  expiry: Type.String({ pattern: '^[0-9]{6}$', description: 'YYMMDD' }),
+  cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
+}, { additionalProperties: false });
+const Deployed = Type.Object({ deviceId: Type.String(), counter: Type.String(), credentialSlot: Type.Integer(), panLastFour: Type.String() }, { additionalProperties: false });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 255 }) });
+const ERRORS = errorResponses(400, 403, 404, 409, 422, 500, 502, 503);
+
+async function otaPathFor(context: TsmContext, deviceId: string, deps: DeviceRouteDeps): Promise<string | null> {
+  const route = await context.db.selectFrom('tsm.devices as device')
+    .innerJoin('tsm.secure_elements as element', 'element.cin', 'device.app_se_cin')
+    .innerJoin('tsm.mno_routes as route', 'route.mno', 'element.mno')
+    .select('route.ota_carrier').where('device.id', '=', deviceId.toUpperCase()).executeTakeFirst();
+  return route === undefined ? null : deps.otaPathOf(route.ota_carrier);
+}
+
+/**
+ * The device-facing API (issue 5), served beside the OTA endpoint (server-authenticated TLS: a
+ * device has no SP certificate). Registration is authenticated by what it carries — a request
+ * signed by the Crypto SE key the maker reported, with a fresh registration counter; the other
+ * routes hand out only what is public or sealed to the device's key.
+ */
+export function registerDeviceRoutes(app: HttpApp, context: TsmContext, deps: DeviceRouteDeps): void {
+  app.post('/v1/devices/registrations', {
+    schema: {
+      summary: 'Register a device: certify its Crypto SE key from a PKCS#10 request (seed 000 [0058])',
+      body: Type.Object({
+        deviceId: DeviceId,
+        certificationRequest: Type.String({ pattern: `^([0-9A-Fa-f]{2}){1,${CERTIFICATION_REQUEST_BYTES_MAX}}$`, description: 'PKCS#10 DER, hex' }),
+      }, { additionalProperties: false }),
+      response: { 201: Registration, ...ERRORS },
+    },
+  }, async (request, reply) => {
+    const registration = await registerDevice(context, deps.pki.root, {
+      deviceId: request.body.deviceId, certificationRequest: new Uint8Array(Buffer.from(request.body.certificationRequest, 'hex')),
+    }, deps.random);
+    return reply.code(201).send({
+      deviceId: registration.deviceId, certificate: registration.certificatePEM, rootCertificate: deps.pki.rootPEM,
+      serialNumber: registration.serialNumber, subject: registration.subject, notAfter: registration.notAfter,
+    });
+  });
+
+  app.get('/v1/devices/:id/updates', {
+    schema: { summary: 'The TSM-signed App SE applications and what this device has installed', params: Type.Object({ id: DeviceId }), response: { 200: Updates, ...ERRORS } },
+  }, async (request) => ({
+    otaPath: await otaPathFor(context, request.params.id, deps),
+    applications: await deviceApplications(context, request.params.id),
+  }));
+
+  app.post('/v1/devices/:id/updates', {
+    schema: {
+      summary: 'Install missing or newer applications on the device\'s App SE over the air (its agent must be connected)',
+      params: Type.Object({ id: DeviceId }), response: { 200: UpdateOutcome, ...ERRORS },
+    },
+  }, async (request) => {
+    const outcome = await installDeviceUpdates(context, request.params.id, deps.applicationSigningKey);
+    return { installed: [...outcome.installed], failed: [...outcome.failed] };
+  });
+
+  app.get('/v1/devices/:id/credential-packages', {
+    schema: {
+      summary: 'Credential packages for the device above a counter (sealed to its key, TSM-signed)',
+      params: Type.Object({ id: DeviceId }), querystring: Type.Object({ after: Counter }, { additionalProperties: false }), response: { 200: Packages, ...ERRORS },
+    },
+  }, async (request) => ({ packages: await credentialPackagesFor(context, request.params.id, request.query.after) }));
+}
+
+/** The SP side (on the SP-TSM API, mutual TLS): an issuer deploys a credential to a registered device. */
+export function registerDeviceSPRoutes(app: HttpApp, context: TsmContext, identify: (request: FastifyRequest) => string, deps: DeviceRouteDeps): void {
+  const idempotency = createIdempotencyStore({ schema: TSM_SCHEMA, now: context.now });
+  app.post('/v1/devices/:id/credentials', {
+    schema: {
+      summary: 'Deploy a payment credential to a device over the air (seed 000 [0060]-[0062])',
+      headers: IdempotencyHeaders, params: Type.Object({ id: DeviceId }), body: CredentialBody, response: { 201: Deployed, ...ERRORS },
+    },
+  }, async (request, reply) => {
+    const spName = identify(request);
+    const key = (request.headers as Record<string, string | undefined>)['idempotency-key'] ?? '';
+    const outcome = await idempotency.run(context.db, {
+      scope: `sp:${spName}`, key, requestHash: hashRequest({ method: request.method, path: request.url, body: request.body }),
+    }, async (trx) => {
+      const deployed: DeployedCredential = await deployCredential(trx, deps.pki.root.privateKey, spName, request.params.id, request.body, deps.random);
+      return { status: 201, body: { ...deployed } };
+    });
+    return reply.code(201).send(outcome.body as unknown as DeployedCredential);
+  });
+}

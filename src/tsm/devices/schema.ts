@@ -1,0 +1,110 @@
+import { sql, type Generated, type Kysely } from 'kysely';
+import type { Migration } from '../../infra/db/index.js';
+
+/** manufactured → registered (a device certificate issued; a later registration re-issues it). */
+export type DeviceState = 'manufactured' | 'registered';
+
+/**
+ * The device tables of the `tsm` schema (issue 5): devices handed over by their maker, the
+ * catalogue of TSM-signed App SE applications, what each device has installed, and the credential
+ * packages waiting for devices. Counters are 16 upper-case hex digits (64-bit, fixed width), so
+ * text order is numeric order and both PGlite and PostgreSQL return the same JavaScript type.
+ */
+export interface DeviceTables {
+  'tsm.devices': {
+    /** The Crypto SE's CIN, upper-case hex: the device's identity. */
+    id: string;
+    app_se_cin: string;
+    /** Where the App SE's DAP-verifying domain is (it receives the catalogue's load files). */
+    app_se_applications_domain_aid: string;
+    /** The Crypto SE's on-card device key (uncompressed P-256 point, hex), read at manufacture. */
+    device_public_key: string;
+    state: DeviceState;
+    registration_counter: string | null;
+    credential_counter: string;
+    certificate_serial: string | null;
+    certificate_subject: string | null;
+    certificate_der: Uint8Array | null;
+    registered_at: Date | null;
+    created_at: Generated<Date>;
+  };
+  'tsm.applications': {
+    package_aid: string;
+    version: string;
+    name: string;
+    module_aid: string;
+    instance_aid: string;
+    load_file: Uint8Array;
+    /** DAP (GP 2.3.1 Annex C) over SHA-256 of the load file, by the TSM application-signing key. */
+    dap_signature: Uint8Array;
+    signing_key_id: string;
+    created_at: Generated<Date>;
+  };
+  'tsm.device_applications': {
+    device_id: string;
+    package_aid: string;
+    version: string;
+    installed_at: Generated<Date>;
+  };
+  'tsm.credential_packages': {
+    device_id: string;
+    counter: string;
+    sp_name: string;
+    credential_slot: number;
+    /** The sealed package (ECIES to the device key, TSM-signed): nothing readable without the Crypto SE. */
+    package: Uint8Array;
+    created_at: Generated<Date>;
+  };
+}
+
+export const deviceMigrations: readonly Migration[] = [
+  {
+    name: '0006_devices',
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table tsm.devices (
+          id text primary key check (id ~ '^[0-9A-F]{2,32}$'),
+          app_se_cin text not null unique check (app_se_cin ~ '^[0-9A-F]{2,32}$'),
+          app_se_applications_domain_aid text not null check (app_se_applications_domain_aid ~ '^([0-9A-F]{2}){5,16}$'),
+          device_public_key text not null unique check (device_public_key ~ '^04[0-9A-F]{128}$'),
+          state text not null check (state in ('manufactured', 'registered')),
+          registration_counter text check (registration_counter ~ '^[0-9A-F]{16}$'),
+          credential_counter text not null check (credential_counter ~ '^[0-9A-F]{16}$'),
+          certificate_serial text,
+          certificate_subject text,
+          certificate_der bytea,
+          registered_at timestamptz,
+          created_at timestamptz not null default now(),
+          check ((state = 'registered') = (certificate_der is not null))
+        );
+        create table tsm.applications (
+          package_aid text primary key check (package_aid ~ '^([0-9A-F]{2}){5,16}$'),
+          version text not null,
+          name text not null,
+          module_aid text not null,
+          instance_aid text not null unique,
+          load_file bytea not null,
+          dap_signature bytea not null,
+          signing_key_id text not null,
+          created_at timestamptz not null default now()
+        );
+        create table tsm.device_applications (
+          device_id text not null references tsm.devices (id),
+          package_aid text not null references tsm.applications (package_aid),
+          version text not null,
+          installed_at timestamptz not null default now(),
+          primary key (device_id, package_aid)
+        );
+        create table tsm.credential_packages (
+          device_id text not null references tsm.devices (id),
+          counter text not null check (counter ~ '^[0-9A-F]{16}$'),
+          sp_name text not null references tsm.service_providers (name),
+          credential_slot integer not null check (credential_slot between 1 and 4),
+          package bytea not null,
+          created_at timestamptz not null default now(),
+          primary key (device_id, counter)
+        );
+      `.execute(db);
+    },
+  },
+];
