@@ -2,8 +2,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { isTesseraError } from '../lib/errors.js';
 import { addServeBankCommand, registerBankCommands } from './bank.js';
 import { buildCardCommand } from './card.js';
+import { registerDeviceCommands } from './device.js';
 import { registerEMVCommands } from './emv.js';
 import { registerISO8583Commands } from './iso8583.js';
+import { registerPhoneCommands } from './phone.js';
+import { addServeSMSCCommand } from './smsc.js';
 import { buildServeCommand, buildTsmCommand } from './tsm.js';
 import { formatPlatform, loadUpConfig, startPlatform, type UpConfig } from './up.js';
 import { TESSERA_VERSION } from './version.js';
@@ -23,6 +26,8 @@ interface UpOptions {
   tsmOtaPort?: number;
   issuerPort?: number;
   acquirerPort?: number;
+  smppPort?: number;
+  handsetPort?: number;
   config?: string;
   json?: boolean;
 }
@@ -37,6 +42,8 @@ async function up(options: UpOptions): Promise<void> {
     ...(options.tsmOtaPort === undefined ? {} : { tsmOtaPort: options.tsmOtaPort }),
     ...(options.issuerPort === undefined ? {} : { issuerPort: options.issuerPort }),
     ...(options.acquirerPort === undefined ? {} : { acquirerPort: options.acquirerPort }),
+    ...(options.smppPort === undefined ? {} : { smppPort: options.smppPort }),
+    ...(options.handsetPort === undefined ? {} : { handsetPort: options.handsetPort }),
   };
   const config = loadUpConfig(process.env, overrides, options.config);
   const platform = await startPlatform(config);
@@ -76,6 +83,8 @@ export function buildProgram(): Command {
     .option('--tsm-ota-port <port>', 'TSM OTA endpoint port (default 9444)', port)
     .option('--issuer-port <port>', 'issuer ISO 8583 port (default 8583)', port)
     .option('--acquirer-port <port>', 'acquirer ISO 8583 port (default 8584)', port)
+    .option('--smpp-port <port>', 'SMSC SMPP port (default 2775)', port)
+    .option('--handset-port <port>', 'SMSC handset port (default 2776)', port)
     .option('--config <file>', 'JSON file of settings')
     .option('--json', 'print what runs where as one JSON line')
     .action(up);
@@ -84,8 +93,11 @@ export function buildProgram(): Command {
   program.addCommand(buildTsmCommand());
   const serve = buildServeCommand();
   addServeBankCommand(serve);
+  addServeSMSCCommand(serve);
   program.addCommand(serve);
   registerBankCommands(program);
+  registerDeviceCommands(program);
+  registerPhoneCommands(program);
   registerEMVCommands(program);
   registerISO8583Commands(program);
 

@@ -13,6 +13,7 @@ import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { createFileKeyStore, loadOrCreateTsmPki, startTsm, type RunningTsm, type TsmDatabase } from '../tsm/client.js';
 import { BANK_SCHEMA, bankMigrations, startBank, type BankDatabase, type RunningBank } from '../bank/client.js';
 import { loadBankKEK } from './bank.js';
+import { startSMSC, type RunningSMSC, type SmscDatabase } from '../smsc/client.js';
 import { TESSERA_VERSION } from './version.js';
 
 /** `tessera up` settings: defaults < JSON file < TESSERA_* environment < command-line flags. */
@@ -25,6 +26,8 @@ export const UpConfigSchema = Type.Object({
   tsmOtaPort: Type.Integer({ default: 9444, minimum: 0, maximum: 65535 }),
   issuerPort: Type.Integer({ default: 8583, minimum: 0, maximum: 65535 }),
   acquirerPort: Type.Integer({ default: 8584, minimum: 0, maximum: 65535 }),
+  smppPort: Type.Integer({ default: 2775, minimum: 0, maximum: 65535 }),
+  handsetPort: Type.Integer({ default: 2776, minimum: 0, maximum: 65535 }),
   logLevel: LogLevelSchema,
 }, { additionalProperties: false });
 export type UpConfig = Static<typeof UpConfigSchema>;
@@ -47,7 +50,6 @@ export interface Platform {
 
 /** Services of the platform that are not built yet; each issue that lands one moves it into `startPlatform`. */
 const PLANNED_SERVICES: readonly Omit<ServiceRow, 'state'>[] = [
-  { service: 'smsc', detail: 'SMS center, SMPP 3.4, default port 2775' },
   { service: 'gateway', detail: 'online payment gateway and hosted checkout, default port 8443' },
 ];
 
@@ -66,10 +68,11 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
   const logFile = join(dataDir, 'tessera.log');
   const logger = createLogger({ level: config.logLevel, name: 'tessera', destination: pino.destination({ fd: openSync(logFile, 'a') }) });
 
-  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase & BankDatabase>({ dataDir, databaseUrl: config.databaseUrl });
+  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase & BankDatabase & SmscDatabase>({ dataDir, databaseUrl: config.databaseUrl });
   let server: ListeningServer | undefined;
   let tsm: RunningTsm | undefined;
   let bank: RunningBank | undefined;
+  let smsc: RunningSMSC | undefined;
   try {
     await migrate(handle.db, PLATFORM_SCHEMA, platformMigrations);
     await handle.db.insertInto('platform.starts').values({ version: TESSERA_VERSION, dialect: handle.dialect }).execute();
@@ -108,10 +111,14 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       context: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
       logger: logger.child({ service: 'bank' }),
     });
+    smsc = await startSMSC({ host: config.host, smppPort: config.smppPort, handsetPort: config.handsetPort }, {
+      db: handle.db as unknown as Kysely<SmscDatabase>, random, now: Date.now, logger: logger.child({ service: 'smsc' }),
+    });
     services.push(
       { service: 'console', state: 'running', url: server.url, detail: 'platform status: /v1/platform, health: /health, OpenAPI: /docs' },
       { service: 'tsm', state: 'running', url: tsm.url, detail: `central TSM, SP-TSM API (mutual TLS; SPs: tessera tsm sp add), OTA for card agents at ${tsm.otaUrl}` },
       { service: 'issuer', state: 'running', url: `iso8583://${bank.issuer.host}:${bank.issuer.port}`, detail: 'issuer ISO 8583 host (BCD dialect, 2-byte length framing); ledger audit: tessera bank audit' },
+      { service: 'smsc', state: 'running', url: `smpp://${smsc.host}:${smsc.smppPort}`, detail: `SMS center: SMPP 3.4 for applications; handsets attach at ${smsc.host}:${smsc.handsetPort} (tessera phone inbox MSISDN)` },
       { service: 'acquirer', state: 'running', url: `iso8583://${bank.acquirer.host}:${bank.acquirer.port}`, detail: 'acquirer ISO 8583 host for terminals (tessera pos pay), routes by BIN to the issuer' },
       ...PLANNED_SERVICES.map((row) => ({ ...row, state: 'not yet built' as const })),
     );
@@ -120,12 +127,14 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
     const running = server;
     const runningTsm = tsm;
     const runningBank = bank;
+    const runningSMSC = smsc;
     return {
       services,
       database: { dialect: handle.dialect, location: handle.location },
       start: { number: Number(starts.count), firstStartedAt: new Date(starts.first) },
       logFile,
       async stop() {
+        await runningSMSC.stop();
         await runningBank.stop();
         await runningTsm.stop();
         await running.stop();
@@ -135,6 +144,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       },
     };
   } catch (error) {
+    await smsc?.stop();
     await bank?.stop();
     await tsm?.stop();
     await server?.stop();

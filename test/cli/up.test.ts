@@ -21,7 +21,7 @@ interface UpLine {
 
 /** Runs `tessera up --json` as a user would, reads its table line, and returns a way to stop it. */
 async function startUp(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ table: UpLine; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', '--issuer-port', '0', '--acquirer-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', '--issuer-port', '0', '--acquirer-port', '0', '--smpp-port', '0', '--handset-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
