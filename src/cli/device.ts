@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { utf8 } from '../lib/bytes.js';
+import { fromHex, utf8 } from '../lib/bytes.js';
 import { createDeterministicRandomSource, createSystemRandomSource } from '../lib/crypto/index.js';
 import { migrate } from '../infra/db/index.js';
 import { createLogger } from '../infra/log/index.js';
@@ -54,6 +54,11 @@ export function modelFinger(name: string): ModelFinger {
 function digits(value: string): string {
   if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError('expected digits');
   return value;
+}
+
+/** Opens a device directory as every `tessera device` command does (also used by `tessera pos pay`). */
+export function openDeviceDirectory(dir: string, options: { data?: string; deviceKeyFile?: string }): Device {
+  return open(dir, options);
 }
 
 function open(dir: string, options: CommonOptions): Device {
@@ -238,11 +243,13 @@ export function registerDeviceCommands(program: Command): void {
     .requiredOption('--module <aid>', 'the module to instantiate (hex)')
     .option('--instance <aid>', 'the instance AID on the App SE (hex)', PAYMENT_APPLICATION_AID)
     .option('--name <name>', 'the application\'s name', 'Tessera Pay')
+    .option('--install-parameters <hex>', 'application-specific install parameters (C9 value), e.g. the payment application\'s DF01 slot and DF02 key id')
     .option('--database-url <url>', 'the TSM\'s PostgreSQL (or DATABASE_URL); default the embedded database in <data>'))
-    .action(async (options: CommonOptions & { loadFile: string; module: string; instance: string; name: string; databaseUrl?: string }) => {
+    .action(async (options: CommonOptions & { loadFile: string; module: string; instance: string; name: string; installParameters?: string; databaseUrl?: string }) => {
       const key = loadOrCreateApplicationSigningKey(join(tsmHome(dataDirOf(options)), 'pki'));
       const published = await withTsmDatabase(options, (context) => publishApplication(context, key, {
         name: options.name, loadFile: new Uint8Array(readFileSync(options.loadFile)), moduleAid: options.module, instanceAid: options.instance,
+        ...(options.installParameters === undefined ? {} : { installParameters: fromHex(options.installParameters) }),
       }));
       console.log(`published ${published.name} ${published.version}: package ${published.packageAid}, instance ${published.instanceAid}, DAP by TSM key ${published.signingKeyId}`);
     });

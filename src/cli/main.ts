@@ -6,6 +6,7 @@ import { registerDeviceCommands } from './device.js';
 import { registerEMVCommands } from './emv.js';
 import { registerISO8583Commands } from './iso8583.js';
 import { registerPhoneCommands } from './phone.js';
+import { registerPOSCommands } from './pos.js';
 import { addServeSMSCCommand } from './smsc.js';
 import { buildServeCommand, buildTsmCommand } from './tsm.js';
 import { formatPlatform, loadUpConfig, startPlatform, type UpConfig } from './up.js';
@@ -98,6 +99,7 @@ export function buildProgram(): Command {
   registerBankCommands(program);
   registerDeviceCommands(program);
   registerPhoneCommands(program);
+  registerPOSCommands(program);
   registerEMVCommands(program);
   registerISO8583Commands(program);
 

@@ -11,6 +11,9 @@ import {
   readCertificate, readMaskedPANCommand, registrationCounterText, ROOT_CA_CERTIFICATE_SLOT, signCommands, storeCertificateCommands,
   storeCredentialPackageCommand, verifyBiometricCommand, verifyPINCommand, type CallerIdentity, type CryptoSEStatus,
 } from '../applets/crypto-se/client.js';
+import {
+  decodePerformCardAPDU, encodeTerminalResponse, FETCH_INS, PROACTIVE_PENDING_SW1, RESULT_CARD_READER_ERROR, RESULT_PERFORMED, TERMINAL_RESPONSE_INS,
+} from '../applets/payment/client.js';
 import { AppSE } from './appSE.js';
 import { encodeCertificationRequest, encodeCertificationRequestInfo } from './certificationRequest.js';
 import { DEVICE_FILE_NAME, DEVICE_FORMAT, ENROLMENT_ROUNDS_MAX, PAYMENT_APPLICATION_AID, PERIPHERALS_FILE_NAME } from './constants.js';
@@ -31,6 +34,8 @@ const SW_BLOCKED = 0x6983;
 const COUNTER_BYTES = 8;
 /** Captures one registration asks for before giving up (each miss costs a biometric try, limit 5). */
 const FINGER_ATTEMPTS_MAX = 3;
+/** Proactive exchanges one reader command may need (READ PAYMENT DATA or GENERATE AC: one each). */
+const PROACTIVE_ROUNDS_MAX = 4;
 
 /** Runs the App SE's admin agent against the TSM's OTA endpoint until `signal` aborts (src/card/agent's runCardAgent). */
 export type OTAAgentRunner = (card: SmartCard, options: { readonly tsmUrl: string; readonly ca: string; readonly signal: AbortSignal; readonly pollDelayMs: number }) => Promise<void>;
@@ -334,6 +339,63 @@ export class Device {
   }
 
   /** Powers both secure elements down. */
+  /**
+   * Getting ready to tap (seed 000 [0085]-[0087], [0095]): payment mode on (NFC card emulation to
+   * the App SE, the other radios off), then the finger — a few captures, like a lock screen —
+   * verified by the Crypto SE in a session that stays open for the tap. The verification is good
+   * for one payment (the Crypto SE uses it up at GENERATE AC) and for 60 s of card time.
+   */
+  prepareTap(finger: ModelFinger): VerificationResult {
+    if (!this.radios.paymentMode) this.radios.press();
+    const link = this.#session();
+    let verified = verificationOf(link.send(verifyBiometricCommand(this.sensor.capture(finger))));
+    for (let attempt = 1; attempt < FINGER_ATTEMPTS_MAX && !verified.verified && !verified.blocked; attempt++) {
+      verified = verificationOf(link.send(verifyBiometricCommand(this.sensor.capture(finger))));
+    }
+    return verified;
+  }
+
+  /**
+   * The NFC controller's card-emulation side: what a reader's field reaches. Each command APDU goes
+   * to the App SE; while the App SE answers '91XX' the host does what a terminal does for a UICC —
+   * FETCH the proactive command, carry its C-APDU to the Crypto SE (PERFORM CARD APDU, on the
+   * session `prepareTap` opened; the host never reads it), hand the R-APDU back with TERMINAL
+   * RESPONSE — and the last answer goes back to the reader. Refused while NFC is off.
+   */
+  contactless(): { transmit(commandAPDU: Uint8Array): Promise<Uint8Array> } {
+    // A reader's field powers the App SE's contactless interface afresh: a new card session.
+    if (this.radios.cardEmulationRoute === 'app-se') this.appSE.card.powerOn();
+    return {
+      transmit: (commandAPDU) => {
+        if (this.radios.cardEmulationRoute !== 'app-se') {
+          return Promise.reject(deviceError(DeviceErrorCode.radioOff, 'NFC card emulation is off: press the payment-mode button'));
+        }
+        return Promise.resolve(this.#emulate(commandAPDU));
+      },
+    };
+  }
+
+  #emulate(commandAPDU: Uint8Array): Uint8Array {
+    const card = this.appSE.card;
+    let response = card.transmit(commandAPDU);
+    for (let round = 0; round < PROACTIVE_ROUNDS_MAX; round++) {
+      const sw1 = response[response.length - 2];
+      const sw2 = response[response.length - 1] ?? 0;
+      if (sw1 !== PROACTIVE_PENDING_SW1) return response;
+      const fetched = card.transmit(Uint8Array.of(0x80, FETCH_INS, 0x00, 0x00, sw2));
+      let terminalResponse: Uint8Array;
+      try {
+        const proactive = decodePerformCardAPDU(fetched.subarray(0, fetched.length - 2));
+        terminalResponse = encodeTerminalResponse(proactive.commandNumber, RESULT_PERFORMED, this.#cryptoSE.transmit(proactive.commandAPDU));
+      } catch {
+        // Not a PERFORM CARD APDU we can carry out: the App SE is told so and ends the transaction.
+        terminalResponse = encodeTerminalResponse(0, RESULT_CARD_READER_ERROR, undefined);
+      }
+      response = card.transmit(Uint8Array.from([0x80, TERMINAL_RESPONSE_INS, 0x00, 0x00, terminalResponse.length, ...terminalResponse]));
+    }
+    return Uint8Array.of(0x6f, 0x00);
+  }
+
   close(): void {
     this.#cryptoSE.end();
     this.appSE.card.powerOff();

@@ -7,7 +7,8 @@ import { encodeLoadFile } from '../../src/lib/gp/index.js';
 import { luhnCheckDigit } from '../../src/lib/luhn.js';
 import { migrate } from '../../src/infra/db/index.js';
 import { createLogger } from '../../src/infra/log/index.js';
-import { CENTRAL_SD_AID, ISD_AID, MNO_SD_AID, TESSERA_RID } from '../../src/card/client.js';
+import { CENTRAL_SD_AID, ISD_AID, MNO_SD_AID, PAYMENT_FIRMWARE_CLASS, PPSE_FIRMWARE_CLASS, TESSERA_RID, type AppletFactory } from '../../src/card/client.js';
+import { createPaymentApplet, createPPSEApplet } from '../../src/applets/payment/client.js';
 import { createEchoApplet, ECHO_FIRMWARE_CLASS } from '../../src/applets/echo/client.js';
 import { runCardAgent } from '../../src/card/agent/index.js';
 import { createFileKeyStore } from '../../src/tsm/keystore/index.js';
@@ -29,7 +30,9 @@ export const PAY_PACKAGE_AID = `${TESSERA_RID}5042`;
 export const PAY_MODULE_AID = `${TESSERA_RID}504201`;
 /** The "payment app" of these tests: the echo applet's firmware under the wallet payment application's AID. */
 export const PAY_LOAD_FILE = encodeLoadFile({ packageAID: fromHex(PAY_PACKAGE_AID), version: { major: 1, minor: 0 }, modules: [{ aid: fromHex(PAY_MODULE_AID), firmwareClass: ECHO_FIRMWARE_CLASS }] });
-export const APP_SE_FIRMWARE = new Map([[ECHO_FIRMWARE_CLASS, createEchoApplet]]);
+export const APP_SE_FIRMWARE = new Map<string, AppletFactory>([
+  [ECHO_FIRMWARE_CLASS, createEchoApplet], [PAYMENT_FIRMWARE_CLASS, createPaymentApplet], [PPSE_FIRMWARE_CLASS, createPPSEApplet],
+]);
 export const runAgent: OTAAgentRunner = (card, options) => runCardAgent(card, options);
 
 /** A token PAN as an issuer would make one (a test BIN, Luhn-valid). */

@@ -6,7 +6,7 @@ import {
   CRYPTO_SE_PAYMENT_CLA, CRYPTO_SE_PAYMENT_INS, CRYPTOGRAM_TYPE, CRYPTOGRAM_TYPE_MASK, DEFAULT_AFL, DEFAULT_AIP, DEFAULT_APPLICATION_LABEL,
   DEFAULT_CDOL1, EMV_INS, EMV_TAG, PAYMENT_PERSONALIZATION_TAG, RECORD_NUMBER, RECORD_SFI,
 } from './constants.js';
-import { personalizePaymentApplication, settingKey } from './personalization.js';
+import { installSetting, personalizePaymentApplication, settingKey } from './personalization.js';
 import {
   decodeTerminalResponse, encodePerformCardAPDU, FETCH_INS, PROACTIVE_PENDING_SW1, RESULT_PERFORMED, TERMINAL_RESPONSE_INS,
 } from './proactive.js';
@@ -44,8 +44,9 @@ function setState(context: AppletContext, state: number): void {
   context.store.set(KEY.state, Uint8Array.of(state));
 }
 
+/** A setting from personalization, else from the install parameters (C9), else the default. */
 function setting(context: AppletContext, tag: number, fallback?: Uint8Array): Uint8Array | undefined {
-  return context.store.get(settingKey(tag)) ?? fallback;
+  return context.store.get(settingKey(tag)) ?? installSetting(context.installParameters, tag) ?? fallback;
 }
 
 function dolLength(dol: Uint8Array | undefined): number {

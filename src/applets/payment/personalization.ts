@@ -49,19 +49,37 @@ const VALIDATORS: ReadonlyMap<number, (value: Uint8Array) => boolean> = new Map(
   [PAYMENT_PERSONALIZATION_TAG.cvm, (value: Uint8Array) => value.length === 1 && (value[0] ?? 0xff) <= CVM_MAX],
 ]);
 
-export function personalizePaymentApplication(data: Uint8Array, context: AppletContext): number {
+/** The data objects of a personalization block or of the install parameters, all valid, or undefined. */
+function validSettings(data: Uint8Array): TLVNode[] | undefined {
   let nodes: TLVNode[];
   try {
     nodes = decodeTLV(data, { padding: 'reject', lengths: 'minimal', depthMax: 2 });
   } catch {
-    return StatusWord.incorrectData;
+    return undefined;
   }
   const seen = new Set<number>();
   for (const node of nodes) {
     const isValid = VALIDATORS.get(node.tag);
-    if (isValid === undefined || node.constructed || seen.has(node.tag) || !isValid(node.value)) return StatusWord.incorrectData;
+    if (isValid === undefined || node.constructed || seen.has(node.tag) || !isValid(node.value)) return undefined;
     seen.add(node.tag);
   }
+  return nodes;
+}
+
+/**
+ * A setting given at INSTALL [for install] in the application-specific parameters (tag C9), in
+ * the personalization format: how the TSM's catalogue sets the slot and signing key id of an
+ * application it installs. Invalid install parameters count as none.
+ */
+export function installSetting(installParameters: Uint8Array, tag: number): Uint8Array | undefined {
+  if (installParameters.length === 0) return undefined;
+  const node = validSettings(installParameters)?.find((candidate) => candidate.tag === tag);
+  return node === undefined || node.constructed ? undefined : node.value;
+}
+
+export function personalizePaymentApplication(data: Uint8Array, context: AppletContext): number {
+  const nodes = validSettings(data);
+  if (nodes === undefined) return StatusWord.incorrectData;
   for (const node of nodes) {
     if (!node.constructed) context.store.set(settingKey(node.tag), node.value.slice());
   }

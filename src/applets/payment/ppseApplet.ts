@@ -20,13 +20,28 @@ function isValidEntry(entry: TLVNode): boolean {
   return aids.length === 1 && aid !== undefined && !aid.constructed && aid.value.length >= 5 && aid.value.length <= 16;
 }
 
+/** A valid 'BF0C' directory template, encoded, or undefined. */
+function directoryOf(data: Uint8Array): Uint8Array | undefined {
+  if (data.length === 0) return undefined;
+  let nodes: TLVNode[];
+  try {
+    nodes = decodeTLV(data, { padding: 'reject', lengths: 'minimal', depthMax: 4 });
+  } catch {
+    return undefined;
+  }
+  const [template] = nodes;
+  if (nodes.length !== 1 || template === undefined || template.tag !== EMV_TAG.fciIssuerDiscretionary || !template.constructed) return undefined;
+  if (template.children.length === 0 || template.children.length > PPSE_ENTRIES_MAX || !template.children.every(isValidEntry)) return undefined;
+  return encodeTLV([template]);
+}
+
 export function createPPSEApplet(): Applet {
   return {
     process(command: AppletCommand, context: AppletContext): AppletResponse {
       if (command.ins !== EMV_INS.select || (command.cla & 0xfc) !== 0x00) {
         return { sw: command.ins === EMV_INS.select ? StatusWord.classNotSupported : StatusWord.instructionNotSupported };
       }
-      const directory = context.store.get(DIRECTORY_ENTRY);
+      const directory = context.store.get(DIRECTORY_ENTRY) ?? directoryOf(context.installParameters);
       // A PPSE that lists nothing is "not found" to a kernel, which then falls back or stops.
       if (directory === undefined) return { sw: StatusWord.fileOrApplicationNotFound };
       const fci = encodeTLV([constructedNode(EMV_TAG.fciTemplate, [
@@ -36,20 +51,9 @@ export function createPPSEApplet(): Applet {
       return { data: fci, sw: StatusWord.noError };
     },
     personalize(data: Uint8Array, context: AppletContext): number {
-      let nodes: TLVNode[];
-      try {
-        nodes = decodeTLV(data, { padding: 'reject', lengths: 'minimal', depthMax: 4 });
-      } catch {
-        return StatusWord.incorrectData;
-      }
-      const [template] = nodes;
-      if (nodes.length !== 1 || template === undefined || template.tag !== EMV_TAG.fciIssuerDiscretionary || !template.constructed) {
-        return StatusWord.incorrectData;
-      }
-      if (template.children.length === 0 || template.children.length > PPSE_ENTRIES_MAX || !template.children.every(isValidEntry)) {
-        return StatusWord.incorrectData;
-      }
-      context.store.set(DIRECTORY_ENTRY, encodeTLV([template]));
+      const directory = directoryOf(data);
+      if (directory === undefined) return StatusWord.incorrectData;
+      context.store.set(DIRECTORY_ENTRY, directory);
       return StatusWord.noError;
     },
   };

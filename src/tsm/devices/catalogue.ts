@@ -10,6 +10,8 @@ import type { ApplicationSigningKey } from './applicationSigningKey.js';
 
 /** Most applications in the catalogue one device call lists or installs. */
 export const CATALOGUE_APPLICATIONS_MAX = 64;
+/** Application-specific install parameters (C9) one catalogue entry may carry (a short INSTALL APDU). */
+export const INSTALL_PARAMETERS_BYTES_MAX = 127;
 const AID = /^([0-9A-F]{2}){5,16}$/;
 
 export interface PublishedApplication {
@@ -34,8 +36,10 @@ export interface DeviceApplication extends PublishedApplication {
 export async function publishApplication(
   context: TsmContext,
   key: ApplicationSigningKey,
-  input: { readonly name: string; readonly loadFile: Uint8Array; readonly moduleAid: string; readonly instanceAid: string },
+  input: { readonly name: string; readonly loadFile: Uint8Array; readonly moduleAid: string; readonly instanceAid: string; readonly installParameters?: Uint8Array },
 ): Promise<PublishedApplication> {
+  const installParameters = input.installParameters ?? new Uint8Array(0);
+  if (installParameters.length > INSTALL_PARAMETERS_BYTES_MAX) throw tsmError(TsmErrorCode.invalid, `install parameters are at most ${INSTALL_PARAMETERS_BYTES_MAX} bytes`);
   const file = decodeLoadFile(input.loadFile);
   const moduleAid = input.moduleAid.toUpperCase();
   const instanceAid = input.instanceAid.toUpperCase();
@@ -46,11 +50,12 @@ export async function publishApplication(
   const signature = signDAP(loadFileDataBlockHash(input.loadFile), key.privateKey);
   const row = {
     package_aid: packageAid, version, name: input.name, module_aid: moduleAid, instance_aid: instanceAid,
-    load_file: input.loadFile, dap_signature: signature, signing_key_id: key.keyId,
+    load_file: input.loadFile, dap_signature: signature, signing_key_id: key.keyId, install_parameters: installParameters,
   };
   await context.db.insertInto('tsm.applications').values(row)
     .onConflict((conflict) => conflict.column('package_aid').doUpdateSet({
       version, name: input.name, module_aid: moduleAid, instance_aid: instanceAid, load_file: input.loadFile, dap_signature: signature, signing_key_id: key.keyId,
+      install_parameters: installParameters,
     }))
     .execute();
   await audit(context.db, { actor: 'operator', action: 'application.published', details: { packageAid, version, instanceAid } });
@@ -106,7 +111,7 @@ export async function installDeviceUpdates(context: TsmContext, deviceId: string
   const installed: PublishedApplication[] = [];
   const failed: { packageAid: string; code: string; message: string }[] = [];
   for (const application of pending) {
-    const stored = await context.db.selectFrom('tsm.applications').select(['load_file', 'dap_signature']).where('package_aid', '=', application.packageAid).executeTakeFirstOrThrow();
+    const stored = await context.db.selectFrom('tsm.applications').select(['load_file', 'dap_signature', 'install_parameters']).where('package_aid', '=', application.packageAid).executeTakeFirstOrThrow();
     const hash = loadFileDataBlockHash(stored.load_file);
     // The TSM checks its own signature first when it can: a catalogue row changed behind its back
     // is then reported without a card round trip. The App SE checks again either way.
@@ -120,7 +125,10 @@ export async function installDeviceUpdates(context: TsmContext, deviceId: string
           securityDomainAID: fromHex(device.app_se_applications_domain_aid),
           dapBlocks: [{ securityDomainAID: fromHex(device.app_se_applications_domain_aid), signature: stored.dap_signature }],
         });
-        await gp.installForInstall({ loadFileAID: fromHex(application.packageAid), moduleAID: fromHex(application.moduleAid), applicationAID: fromHex(application.instanceAid) });
+        await gp.installForInstall({
+          loadFileAID: fromHex(application.packageAid), moduleAID: fromHex(application.moduleAid), applicationAID: fromHex(application.instanceAid),
+          applicationParameters: stored.install_parameters,
+        });
       });
       await (context.cardLocks === undefined ? work() : context.cardLocks.run(device.app_se_cin, work));
     } catch (error) {

@@ -19,6 +19,8 @@ export interface CredentialToDeploy {
   /** YYMMDD. */
   readonly expiry: string;
   readonly cvv?: string;
+  /** EMV keys for tap to pay: ICC MK-AC (32 hex digits) and PAN sequence number. */
+  readonly emv?: { readonly iccMasterKey: string; readonly panSequenceNumber: number };
 }
 
 export interface DeployedCredential {
@@ -67,7 +69,9 @@ export async function deployCredential(
     try {
       sealed = sealCredentialPackage({
         devicePublicKey: fromHex(device.device_public_key), tsmPrivateKey, counter, credentialSlot: credential.credentialSlot,
-        pan: credential.pan, expiry: credential.expiry, ...(credential.cvv === undefined ? {} : { cvv: credential.cvv }), random,
+        pan: credential.pan, expiry: credential.expiry, ...(credential.cvv === undefined ? {} : { cvv: credential.cvv }),
+        ...(credential.emv === undefined ? {} : { emv: { iccMasterKey: fromHex(credential.emv.iccMasterKey), panSequenceNumber: credential.emv.panSequenceNumber } }),
+        random,
       });
     } catch (error) {
       throw tsmError(TsmErrorCode.invalid, `the credential cannot be sealed: ${error instanceof Error ? error.message : 'invalid'}`);

@@ -50,6 +50,10 @@ const CredentialBody = Type.Object({
   pan: Type.String({ pattern: '^[0-9]{12,19}$', description: 'The token PAN the issuer generated (Luhn-valid)' }),
   expiry: Type.String({ pattern: '^[0-9]{6}$', description: 'YYMMDD' }),
   cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
+  emv: Type.Optional(Type.Object({
+    iccMasterKey: Type.String({ pattern: '^[0-9A-Fa-f]{32}$', description: 'ICC master key for application cryptograms (EMV option A from the issuer\'s IMK), hex; sealed to the device key, never stored by the TSM' }),
+    panSequenceNumber: Type.Integer({ minimum: 0, maximum: 99 }),
+  }, { additionalProperties: false, description: 'EMV keys, so the Crypto SE can make ARQCs for tap to pay' })),
 }, { additionalProperties: false });
 const Deployed = Type.Object({ deviceId: Type.String(), counter: Type.String(), credentialSlot: Type.Integer(), panLastFour: Type.String() }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 255 }) });

@@ -38,6 +38,8 @@ export interface DeviceTables {
     /** DAP (GP 2.3.1 Annex C) over SHA-256 of the load file, by the TSM application-signing key. */
     dap_signature: Uint8Array;
     signing_key_id: string;
+    /** Application-specific install parameters (the C9 value of INSTALL [for install]); empty for none. */
+    install_parameters: Generated<Uint8Array>;
     created_at: Generated<Date>;
   };
   'tsm.device_applications': {
@@ -104,6 +106,15 @@ export const deviceMigrations: readonly Migration[] = [
           created_at timestamptz not null default now(),
           primary key (device_id, counter)
         );
+      `.execute(db);
+    },
+  },
+  {
+    name: '0007_application_install_parameters',
+    async up(db) {
+      await sql`
+        alter table tsm.applications add column install_parameters bytea not null default ''::bytea
+          check (octet_length(install_parameters) <= 127)
       `.execute(db);
     },
   },
