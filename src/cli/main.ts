@@ -29,6 +29,7 @@ interface UpOptions {
   acquirerPort?: number;
   smppPort?: number;
   handsetPort?: number;
+  demo?: boolean;
   config?: string;
   json?: boolean;
 }
@@ -45,6 +46,7 @@ async function up(options: UpOptions): Promise<void> {
     ...(options.acquirerPort === undefined ? {} : { acquirerPort: options.acquirerPort }),
     ...(options.smppPort === undefined ? {} : { smppPort: options.smppPort }),
     ...(options.handsetPort === undefined ? {} : { handsetPort: options.handsetPort }),
+    ...(options.demo === false ? { demo: false } : {}),
   };
   const config = loadUpConfig(process.env, overrides, options.config);
   const platform = await startPlatform(config);
@@ -62,7 +64,7 @@ async function up(options: UpOptions): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Printed only once the signal handlers are in place: a script that reads this line may stop us at once.
   if (options.json === true) {
-    console.log(JSON.stringify({ version: TESSERA_VERSION, database: platform.database, start: platform.start, services: platform.services }));
+    console.log(JSON.stringify({ version: TESSERA_VERSION, database: platform.database, start: platform.start, services: platform.services, demo: platform.demo ?? null }));
   } else {
     console.log(formatPlatform(platform));
   }
@@ -86,6 +88,7 @@ export function buildProgram(): Command {
     .option('--acquirer-port <port>', 'acquirer ISO 8583 port (default 8584)', port)
     .option('--smpp-port <port>', 'SMSC SMPP port (default 2775)', port)
     .option('--handset-port <port>', 'SMSC handset port (default 2776)', port)
+    .option('--no-demo', 'do not set up the demo bank, merchant, customer and phone on the first start')
     .option('--config <file>', 'JSON file of settings')
     .option('--json', 'print what runs where as one JSON line')
     .action(up);

@@ -14,6 +14,12 @@ export interface PlatformDatabase {
     version: string;
     dialect: string;
   };
+  'platform.demo': {
+    name: string;
+    /** What the first start set up for the demo (DemoState); jsonb. */
+    state: unknown;
+    created_at: Generated<Date>;
+  };
 }
 
 export const platformMigrations: readonly Migration[] = [
@@ -26,6 +32,17 @@ export const platformMigrations: readonly Migration[] = [
           started_at timestamptz not null default now(),
           version text not null check (length(version) <= 64),
           dialect text not null check (dialect in ('pglite', 'postgres'))
+        )`.execute(db);
+    },
+  },
+  {
+    name: '0002_demo',
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table platform.demo (
+          name text primary key check (length(name) <= 32),
+          state jsonb not null,
+          created_at timestamptz not null default now()
         )`.execute(db);
     },
   },

@@ -1,9 +1,12 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { TesseraError } from '../lib/errors.js';
 import { parseMoney, requireCurrency } from '../lib/money.js';
 import { ISO8583Client, dialectByName } from '../bank/client.js';
 import { formatReceipt, pay, MERCHANT_ID_LENGTH, TERMINAL_ID_LENGTH } from '../pos/client.js';
+import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { modelFinger, openDeviceDirectory } from './device.js';
 
 interface PayOptions {
@@ -56,7 +59,20 @@ export function registerPOSCommands(program: Command): void {
       if (options.dialect !== 'bcd' && options.dialect !== 'ascii') throw new InvalidArgumentError('the dialect is bcd or ascii');
       const acquirer = hostPort(options.acquirer);
       const device = openDeviceDirectory(options.device, { ...(options.data === undefined ? {} : { data: options.data }), ...(options.deviceKeyFile === undefined ? {} : { deviceKeyFile: options.deviceKeyFile }) });
-      const client = await ISO8583Client.connect({ ...acquirer, dialect: dialectByName(options.dialect) });
+      // A terminal never reuses a STAN soon: the last one is kept in the data directory.
+      const stanFile = join(resolve(options.data ?? process.env['TESSERA_DATA_DIR'] ?? DATA_DIR_DEFAULT), 'pos', `${options.terminal.replace(/[^A-Za-z0-9]/g, '_')}.stan`);
+      const lastSTAN = existsSync(stanFile) ? Number(readFileSync(stanFile, 'utf8').trim()) : 0;
+      const client = await ISO8583Client.connect({ ...acquirer, dialect: dialectByName(options.dialect), lastSTAN: Number.isInteger(lastSTAN) ? lastSTAN : 0 });
+      const nextSTAN = client.nextSTAN.bind(client);
+      const acquirerLink = {
+        request: client.request.bind(client),
+        nextSTAN: (): string => {
+          const stan = nextSTAN();
+          mkdirSync(dirname(stanFile), { recursive: true });
+          writeFileSync(stanFile, `${Number(stan)}\n`);
+          return stan;
+        },
+      };
       try {
         if (options.finger !== undefined) {
           const verified = device.prepareTap(modelFinger(options.finger));
@@ -64,7 +80,7 @@ export function registerPOSCommands(program: Command): void {
         } else if (!device.radios.paymentMode) {
           device.radios.press();
         }
-        const result = await pay(device.contactless(), client, {
+        const result = await pay(device.contactless(), acquirerLink, {
           terminalId: options.terminal, merchantId: options.merchant, merchantName: options.merchantName, countryNumeric: options.country,
         }, { amountMinor: amount.amountMinor, currencyNumeric: currency.numericCode, at: new Date(), unpredictableNumber: createSystemRandomSource().bytes(4) });
         if (options.json === true) {

@@ -10,7 +10,12 @@ import { addHealthRoute, buildHttpApp, errorResponses, listen, type ListeningSer
 import { createLogger, LogLevelSchema } from '../infra/log/index.js';
 import { PLATFORM_SCHEMA, platformMigrations, type PlatformDatabase } from './platformSchema.js';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
-import { createFileKeyStore, loadOrCreateTsmPki, startTsm, type RunningTsm, type TsmDatabase } from '../tsm/client.js';
+import {
+  createFileKeyStore, loadOrCreateApplicationSigningKey, loadOrCreateTsmPki, startTsm, TSM_SCHEMA, tsmMigrations, type RunningTsm, type TsmContext,
+  type TsmDatabase,
+} from '../tsm/client.js';
+import { CARD_DEVICE_KEY_FILE_NAME, loadCardDeviceKey } from './cardDeviceKey.js';
+import { DEMO, ensureDemo, prepareDemoTsm, type DemoState } from './demoSetup.js';
 import { BANK_SCHEMA, bankMigrations, startBank, type BankDatabase, type RunningBank } from '../bank/client.js';
 import { loadBankKEK } from './bank.js';
 import { startSMSC, type RunningSMSC, type SmscDatabase } from '../smsc/client.js';
@@ -28,6 +33,8 @@ export const UpConfigSchema = Type.Object({
   acquirerPort: Type.Integer({ default: 8584, minimum: 0, maximum: 65535 }),
   smppPort: Type.Integer({ default: 2775, minimum: 0, maximum: 65535 }),
   handsetPort: Type.Integer({ default: 2776, minimum: 0, maximum: 65535 }),
+  /** Set up the demo bank, SP, merchant, customer and phone on the first start (README "Quick start"). */
+  demo: Type.Boolean({ default: true }),
   logLevel: LogLevelSchema,
 }, { additionalProperties: false });
 export type UpConfig = Static<typeof UpConfigSchema>;
@@ -42,6 +49,7 @@ export interface ServiceRow {
 
 export interface Platform {
   readonly services: readonly ServiceRow[];
+  readonly demo: DemoState | undefined;
   readonly database: { readonly dialect: 'pglite' | 'postgres'; readonly location: string };
   readonly start: { readonly number: number; readonly firstStartedAt: Date };
   readonly logFile: string;
@@ -101,16 +109,32 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
     const random = createSystemRandomSource();
     const home = join(dataDir, 'tsm');
     mkdirSync(home, { recursive: true, mode: 0o700 });
+    // One database for every service; each sees only its own schema's tables (the sets are disjoint).
+    const tsmDb = handle.db as unknown as Kysely<TsmDatabase>;
+    const keyStore = createFileKeyStore(join(home, 'kek.key'), { random });
+    const pki = await loadOrCreateTsmPki(join(home, 'pki'), { random, now: new Date() });
+    const applicationSigningKey = loadOrCreateApplicationSigningKey(join(home, 'pki'));
+    const tsmLogger = logger.child({ service: 'tsm' });
+    const tsmContext: TsmContext = { db: tsmDb, keyStore, cards: { linkFor: () => Promise.resolve(undefined) }, random, now: Date.now, logger: tsmLogger, cardWaitMs: 0 };
+    await migrate(tsmDb, TSM_SCHEMA, tsmMigrations);
+    // The demo's MNO route must exist before the TSM starts: its OTA gateways are made per carrier then.
+    if (config.demo) await prepareDemoTsm(tsmContext, applicationSigningKey);
     tsm = await startTsm({ host: config.host, port: config.tsmPort, otaPort: config.tsmOtaPort }, {
-      // One database for every service; each sees only its own schema's tables (the sets are disjoint).
-      db: handle.db as unknown as Kysely<TsmDatabase>, keyStore: createFileKeyStore(join(home, 'kek.key'), { random }), pki: await loadOrCreateTsmPki(join(home, 'pki'), { random, now: new Date() }),
-      random, now: Date.now, logger: logger.child({ service: 'tsm' }),
+      db: tsmDb, keyStore, pki, random, now: Date.now, logger: tsmLogger, applicationSigningKey,
     });
     await migrate(handle.db, BANK_SCHEMA, bankMigrations);
     bank = await startBank({ host: config.host, issuerPort: config.issuerPort, acquirerPort: config.acquirerPort }, {
       context: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
       logger: logger.child({ service: 'bank' }),
     });
+    let demo: DemoState | undefined;
+    if (config.demo) {
+      const deviceKey = loadCardDeviceKey({ env: process.env, keyFile: join(dataDir, CARD_DEVICE_KEY_FILE_NAME), create: true, notify: (message) => logger.info(message) }).key;
+      demo = await ensureDemo({
+        dataDir, platformDb: handle.db as unknown as Kysely<PlatformDatabase>, tsmContext, tsm, pki, applicationKey: applicationSigningKey, deviceKey, random, logger,
+        bank: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
+      });
+    }
     smsc = await startSMSC({ host: config.host, smppPort: config.smppPort, handsetPort: config.handsetPort }, {
       db: handle.db as unknown as Kysely<SmscDatabase>, random, now: Date.now, logger: logger.child({ service: 'smsc' }),
     });
@@ -130,6 +154,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
     const runningSMSC = smsc;
     return {
       services,
+      demo,
       database: { dialect: handle.dialect, location: handle.location },
       start: { number: Number(starts.count), firstStartedAt: new Date(starts.first) },
       logFile,
@@ -167,6 +192,12 @@ export function formatPlatform(platform: Platform): string {
     line(header),
     ...rows.map(line),
     '',
+    ...(platform.demo === undefined ? [] : [
+      `demo customer: ${DEMO.customer}, phone ${platform.demo.msisdn} (card •••• ${platform.demo.panLastFour}), PIN ${platform.demo.pin}, finger "${platform.demo.finger}"`,
+      `demo phone: ${platform.demo.deviceDirectory} (tessera device status ${platform.demo.deviceDirectory})`,
+      `tap to pay: tessera pos pay --device ${platform.demo.deviceDirectory} --finger ${platform.demo.finger} --amount 12.34 --acquirer ${platform.services.find((row) => row.service === 'acquirer')?.url?.replace('iso8583://', '') ?? '127.0.0.1:8584'}`,
+      '',
+    ]),
     'Ctrl-C stops the platform.',
   ].join('\n');
 }

@@ -17,6 +17,18 @@ interface UpLine {
   database: { dialect: string };
   start: { number: number };
   services: { service: string; state: string; url?: string }[];
+  demo: { deviceDirectory: string; finger: string; msisdn: string; panLastFour: string } | null;
+}
+
+/** Runs a `tessera` command to its end; answers its exit code and output. */
+async function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
 }
 
 /** Runs `tessera up --json` as a user would, reads its table line, and returns a way to stop it. */
@@ -61,6 +73,8 @@ describe('tessera up', () => {
 
   it('starts what exists, serves the console, stops on Ctrl-C, and reuses its data on the next start', async () => {
     const first = await startUp(['--data', dataDir], env);
+    // Whatever fails below, the platform is stopped (a left-over child would keep the runner waiting).
+    after(() => first.stop());
     assert.equal(first.table.start.number, 1);
     assert.equal(first.table.database.dialect, database === undefined ? 'pglite' : 'postgres');
     const console_ = first.table.services.find((row) => row.service === 'console');
@@ -87,10 +101,23 @@ describe('tessera up', () => {
     assert.deepEqual(body.services.map((row) => row.service), first.table.services.map((row) => row.service));
     const openapi = (await (await fetch(`${console_.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
     assert.ok('/v1/platform' in openapi.paths);
+
+    // The demo phone was made, registered and provisioned on the first start: it pays at once.
+    const demo = first.table.demo;
+    assert.ok(demo !== null, 'the first start set up the demo');
+    const acquirer = (first.table.services.find((row) => row.service === 'acquirer')?.url ?? '').replace('iso8583://', '');
+    const paid = await run(['pos', 'pay', '--device', demo.deviceDirectory, '--data', dataDir, '--finger', demo.finger, '--amount', '12.34', '--acquirer', acquirer], env);
+    assert.equal(paid.code, 0, `${paid.stdout}\n${paid.stderr}`);
+    assert.match(paid.stdout, /Result\s+APPROVED/);
+    assert.match(paid.stdout, new RegExp(`\\*{12}${demo.panLastFour}`));
+    const unverified = await run(['pos', 'pay', '--device', demo.deviceDirectory, '--data', dataDir, '--amount', '1.00', '--acquirer', acquirer], env);
+    assert.equal(unverified.code, 1);
+    assert.match(unverified.stdout, /SEE PHONE/);
     assert.equal(await first.stop(), 0);
 
     const second = await startUp(['--data', dataDir], env);
     assert.equal(second.table.start.number, 2);
+    assert.equal(second.table.demo?.deviceDirectory, demo.deviceDirectory, 'the second start reuses the demo');
     assert.equal(await second.stop(), 0);
   });
 

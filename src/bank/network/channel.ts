@@ -75,6 +75,8 @@ export interface ISO8583ClientOptions {
   readonly now?: () => Date;
   /** Told about reversals that were never acknowledged (for logs and reconciliation). */
   readonly onReversalFailed?: (reversal: ISO8583Message, error: unknown) => void;
+  /** The last STAN this sender used (a terminal keeps it across runs); the next is one more. */
+  readonly lastSTAN?: number;
 }
 
 export interface RequestOptions {
@@ -96,6 +98,7 @@ export class ISO8583Client {
     this.#connection = connection;
     this.#dialect = options.dialect;
     this.#options = options;
+    this.#stan = (options.lastSTAN ?? 0) % 999_999;
     this.#reading = this.#read();
   }
 

@@ -16,6 +16,9 @@ import { createIssuerHandler } from './issuerHost.js';
 
 export type ISO8583DialectName = 'ascii' | 'bcd';
 
+/** How often an unknown BIN may make the acquirer re-read its routing table. */
+export const ROUTES_REFRESH_MS = 1_000;
+
 export interface BankServerConfig {
   readonly host: string;
   /** 0 picks a free port. */
@@ -70,9 +73,18 @@ export async function startBank(config: BankServerConfig, deps: BankServerDeps):
       route = createAcquirerHandler(routes, onError);
     };
     await refreshRoutes();
+    // A BIN range added while the acquirer runs (tessera bank bin add) is found on its first card:
+    // an unknown BIN re-reads the ranges, at most once per ROUTES_REFRESH_MS.
+    let refreshedAt = Date.now();
     acquirer = await startISO8583Server({
       host: config.host, port: config.acquirerPort, dialect, onError,
-      handle: (request: ISO8583Message) => route(request),
+      handle: async (request: ISO8583Message) => {
+        const answer = await route(request);
+        if (answer.fields.get(39) !== '15' || Date.now() - refreshedAt < ROUTES_REFRESH_MS) return answer;
+        refreshedAt = Date.now();
+        await refreshRoutes();
+        return route(request);
+      },
     });
     const started = { issuer, acquirer, link };
     logger.info({ issuerPort: issuer.port, acquirerPort: acquirer.port, routes: routeCount }, 'bank up');
