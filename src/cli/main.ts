@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { isTesseraError } from '../lib/errors.js';
 import { addServeBankCommand, registerBankCommands } from './bank.js';
 import { buildCardCommand } from './card.js';
+import { registerDemoCommand } from './demo.js';
 import { registerDeviceCommands } from './device.js';
 import { registerEMVCommands } from './emv.js';
 import { registerISO8583Commands } from './iso8583.js';
@@ -103,6 +104,7 @@ export function buildProgram(): Command {
   registerDeviceCommands(program);
   registerPhoneCommands(program);
   registerPOSCommands(program);
+  registerDemoCommand(program);
   registerEMVCommands(program);
   registerISO8583Commands(program);
 

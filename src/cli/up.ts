@@ -1,4 +1,4 @@
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
@@ -10,6 +10,7 @@ import { addHealthRoute, buildHttpApp, errorResponses, listen, type ListeningSer
 import { createLogger, LogLevelSchema } from '../infra/log/index.js';
 import { PLATFORM_SCHEMA, platformMigrations, type PlatformDatabase } from './platformSchema.js';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
+import { TesseraError } from '../lib/errors.js';
 import {
   createFileKeyStore, loadOrCreateApplicationSigningKey, loadOrCreateTsmPki, startTsm, TSM_SCHEMA, tsmMigrations, type RunningTsm, type TsmContext,
   type TsmDatabase,
@@ -38,6 +39,9 @@ export const UpConfigSchema = Type.Object({
   logLevel: LogLevelSchema,
 }, { additionalProperties: false });
 export type UpConfig = Static<typeof UpConfigSchema>;
+
+/** `<data>/platform.json`: what runs where, written once everything is up, removed at stop. */
+export const PLATFORM_FILE_NAME = 'platform.json';
 
 /** One row of the table `tessera up` prints: what runs where. */
 export interface ServiceRow {
@@ -105,6 +109,27 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
         },
       },
     }, () => ({ version: TESSERA_VERSION, services }));
+    // The bank starts after the console listens; until then the audit answers 503.
+    const late: { bank: RunningBank | undefined } = { bank: undefined };
+    app.get('/v1/bank/audit', {
+      schema: {
+        summary: 'The ledger audit: the books balance and every hold is accounted for (tessera bank audit)',
+        response: {
+          200: Type.Object({
+            balanced: Type.Boolean(),
+            counts: Type.Record(Type.String(), Type.Number()),
+            checks: Type.Array(Type.Object({
+              name: Type.String(), description: Type.String(), violations: Type.Number(), findings: Type.Array(Type.String()),
+            }, { additionalProperties: false })),
+          }, { additionalProperties: false }),
+          ...errorResponses(500, 503),
+        },
+      },
+    }, async () => {
+      if (late.bank === undefined) throw new TesseraError('ERR_PLATFORM_STARTING', 'the bank is starting', { httpStatus: 503 });
+      const report = await late.bank.service.audit();
+      return { balanced: report.balanced, counts: { ...report.counts }, checks: report.checks.map((check) => ({ ...check, findings: [...check.findings] })) };
+    });
     server = await listen(app, { host: config.host, port: config.consolePort });
     const random = createSystemRandomSource();
     const home = join(dataDir, 'tsm');
@@ -127,6 +152,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       context: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
       logger: logger.child({ service: 'bank' }),
     });
+    late.bank = bank;
     let demo: DemoState | undefined;
     if (config.demo) {
       const deviceKey = loadCardDeviceKey({ env: process.env, keyFile: join(dataDir, CARD_DEVICE_KEY_FILE_NAME), create: true, notify: (message) => logger.info(message) }).key;
@@ -147,6 +173,9 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       ...PLANNED_SERVICES.map((row) => ({ ...row, state: 'not yet built' as const })),
     );
     logger.info({ services: services.length, dialect: handle.dialect }, 'platform up');
+    // For `tessera demo` and scripts: what runs where, while it runs (removed at stop).
+    const platformFile = join(dataDir, PLATFORM_FILE_NAME);
+    writeFileSync(platformFile, `${JSON.stringify({ version: TESSERA_VERSION, pid: process.pid, services, demo: demo ?? null }, null, 2)}\n`);
 
     const running = server;
     const runningTsm = tsm;
@@ -159,6 +188,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       start: { number: Number(starts.count), firstStartedAt: new Date(starts.first) },
       logFile,
       async stop() {
+        rmSync(platformFile, { force: true });
         await runningSMSC.stop();
         await runningBank.stop();
         await runningTsm.stop();

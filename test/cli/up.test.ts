@@ -113,6 +113,13 @@ describe('tessera up', () => {
     const unverified = await run(['pos', 'pay', '--device', demo.deviceDirectory, '--data', dataDir, '--amount', '1.00', '--acquirer', acquirer], env);
     assert.equal(unverified.code, 1);
     assert.match(unverified.stdout, /SEE PHONE/);
+
+    // tessera demo walks every flow against the running platform and ends with the ledger audit.
+    const walked = await run(['demo', '--data', dataDir], env);
+    assert.equal(walked.code, 0, `${walked.stdout}\n${walked.stderr}`);
+    assert.match(walked.stdout, /\[#{20}\] 6\/6 done/);
+    assert.match(walked.stdout, /ok\s+ledger audit/);
+    assert.doesNotMatch(walked.stdout, /FAILED/);
     assert.equal(await first.stop(), 0);
 
     const second = await startUp(['--data', dataDir], env);
