@@ -14,6 +14,7 @@ import { placeHold, postEntry, systemAccountId } from './ledger.js';
 import { ATC_MAX, ATC_WINDOW_MAX } from './limits.js';
 import { ResponseCode, type DeclineReason } from './responseCodes.js';
 import type { BankDatabase, CardStatus } from './schema.js';
+import { authorizeCardNotPresent, type CardholderAuthentication } from './authorizeCardNotPresent.js';
 import { businessDateOf, EXPIRY_PATTERN, expiryEndMs, MERCHANT_ID_PATTERN, newId, PAN_PATTERN, panHash } from './support.js';
 
 /** What the cryptogram check receives: enough to derive the card's keys and verify its ARQC. */
@@ -49,9 +50,15 @@ export interface AuthorizeRequest extends TransactionKey {
   /** Field 42. */
   readonly merchantId: string;
   readonly cryptogramCheck: CryptogramCheck;
+  /**
+   * Present for a card-not-present purchase (field 22 = 812, field 25 = 59, no field 55): the
+   * cardholder was authenticated out of band by an online gateway (docs/bank.md "Card not
+   * present"). `atc` and `cryptogramCheck` are then ignored; authorizeCardNotPresent decides.
+   */
+  readonly cardNotPresent?: CardholderAuthentication;
 }
 
-interface CardRow {
+export interface CardRow {
   readonly id: string;
   readonly accountId: string;
   readonly pan: string;
@@ -68,14 +75,14 @@ interface CardRow {
   readonly issuerMasterKeySealed: Uint8Array;
 }
 
-type Decision = { readonly code: ResponseCode; readonly reason: DeclineReason } | undefined;
+export type Decision = { readonly code: ResponseCode; readonly reason: DeclineReason } | undefined;
 
 function decline(code: ResponseCode, reason: DeclineReason): AuthorizationResult {
   return { approved: false, responseCode: code, declineReason: reason, replayed: false };
 }
 
 /** Refusals decided from the request alone; not recorded (they carry nothing to key a record on). */
-function checkRequestFormat(request: AuthorizeRequest): AuthorizationResult | undefined {
+export function checkRequestFormat(request: AuthorizeRequest): AuthorizationResult | undefined {
   requireTransactionKey(request);
   if (!MERCHANT_ID_PATTERN.test(request.merchantId)) throw bankError(BankErrorCode.invalid, 'a merchant id is 15 printable characters (field 42)');
   if (!Number.isInteger(request.atc) || request.atc < 0 || request.atc > ATC_MAX) throw bankError(BankErrorCode.invalid, 'an ATC is 0 to 65535');
@@ -94,6 +101,7 @@ function checkRequestFormat(request: AuthorizeRequest): AuthorizationResult | un
  * Approval places a hold (preauth) or posts the purchase; all of it in one serializable transaction.
  */
 export async function authorize(context: BankContext, request: AuthorizeRequest): Promise<AuthorizationResult> {
+  if (request.cardNotPresent !== undefined) return authorizeCardNotPresent(context, request, request.cardNotPresent);
   const refused = checkRequestFormat(request);
   if (refused !== undefined) return refused;
   const requestHash = hashAuthorizationRequest({
@@ -133,7 +141,7 @@ export async function authorize(context: BankContext, request: AuthorizeRequest)
   });
 }
 
-async function approve(trx: Transaction<BankDatabase>, context: BankContext, facts: AuthorizationFacts, card: CardRow): Promise<AuthorizationResult> {
+export async function approve(trx: Transaction<BankDatabase>, context: BankContext, facts: AuthorizationFacts, card: CardRow): Promise<AuthorizationResult> {
   if (facts.kind === 'preauth') {
     const holdId = newId(context.random);
     await placeHold(trx, { id: holdId, authorizationId: facts.id, accountId: card.accountId, currency: facts.currency, amountMinor: facts.amountMinor });
@@ -151,7 +159,7 @@ async function approve(trx: Transaction<BankDatabase>, context: BankContext, fac
   return recordAuthorization(trx, context, facts, { responseCode: ResponseCode.approved, entryId });
 }
 
-async function findCard(trx: Transaction<BankDatabase>, pan: string): Promise<CardRow | undefined> {
+export async function findCard(trx: Transaction<BankDatabase>, pan: string): Promise<CardRow | undefined> {
   const row = await trx.selectFrom('bank.cards as c')
     .innerJoin('bank.accounts as a', 'a.id', 'c.account_id')
     .innerJoin('bank.bin_ranges as b', 'b.prefix', 'c.bin_prefix')
@@ -173,7 +181,7 @@ async function findCard(trx: Transaction<BankDatabase>, pan: string): Promise<Ca
 }
 
 /** The acquirer's side: a known terminal of this merchant, and a settlement account in this currency. */
-async function checkAcceptance(trx: Transaction<BankDatabase>, request: AuthorizeRequest): Promise<Decision> {
+export async function checkAcceptance(trx: Transaction<BankDatabase>, request: AuthorizeRequest): Promise<Decision> {
   const terminal = await trx.selectFrom('bank.terminals').select('merchant_id').where('id', '=', request.terminalId).executeTakeFirst();
   if (terminal === undefined) return { code: ResponseCode.invalidMerchant, reason: 'merchant-unknown' };
   if (terminal.merchant_id !== request.merchantId) return { code: ResponseCode.invalidMerchant, reason: 'terminal-merchant-mismatch' };
@@ -184,7 +192,7 @@ async function checkAcceptance(trx: Transaction<BankDatabase>, request: Authoriz
 }
 
 /** A reversal that arrived before its original (a timeout, then a late request): the original must not take money. */
-async function reversedBeforeArrival(trx: Transaction<BankDatabase>, key: TransactionKey): Promise<boolean> {
+export async function reversedBeforeArrival(trx: Transaction<BankDatabase>, key: TransactionKey): Promise<boolean> {
   const row = await trx.selectFrom('bank.reversals').select('stan')
     .where('terminal_id', '=', key.terminalId).where('stan', '=', key.stan).where('transmitted_at', '=', key.transmittedAt).executeTakeFirst();
   return row !== undefined;
@@ -196,7 +204,7 @@ const STATUS_DECISIONS: Readonly<Record<Exclude<CardStatus, 'active'>, NonNullab
   stolen: { code: ResponseCode.stolenCard, reason: 'card-stolen' },
 };
 
-function checkCard(card: CardRow, request: AuthorizeRequest, nowMs: number): Decision {
+export function checkCard(card: CardRow, request: AuthorizeRequest, nowMs: number): Decision {
   if (card.status !== 'active') return STATUS_DECISIONS[card.status];
   if (request.expiry !== card.expiry) return { code: ResponseCode.expiredCard, reason: 'expiry-mismatch' };
   if (nowMs > expiryEndMs(card.expiry)) return { code: ResponseCode.expiredCard, reason: 'card-expired' };
@@ -214,7 +222,7 @@ export function checkATC(highWater: number, received: number): Decision {
   return undefined;
 }
 
-async function checkLimits(trx: Transaction<BankDatabase>, card: CardRow, amountMinor: bigint, businessDate: string): Promise<Decision> {
+export async function checkLimits(trx: Transaction<BankDatabase>, card: CardRow, amountMinor: bigint, businessDate: string): Promise<Decision> {
   if (amountMinor > card.transactionLimitMinor) return { code: ResponseCode.exceedsAmountLimit, reason: 'transaction-limit' };
   const today = await trx.selectFrom('bank.authorizations')
     .select([sql<bigint>`count(*)`.as('count'), sql<bigint>`coalesce(sum(amount_minor), 0)::bigint`.as('total')])

@@ -42,3 +42,10 @@ export type { ISO8583ClientOptions, ISO8583Server, ISO8583ServerOptions, Request
 export { createIssuerHandler, parseTransmissionDateTime } from './network/issuerHost.js';
 export { createAcquirerHandler } from './network/acquirerHost.js';
 export type { IssuerRoute } from './network/acquirerHost.js';
+
+// Card-not-present purchases from an online payment gateway (docs/bank.md "Card not present").
+export {
+  authorizeCardNotPresent, CARDHOLDER_AUTHENTICATION_PATTERN, enableCardNotPresent, formatCardholderAuthentication, parseCardholderAuthentication,
+} from './authorizeCardNotPresent.js';
+export type { CardholderAuthentication } from './authorizeCardNotPresent.js';
+export { CARD_NOT_PRESENT_ENTRY_MODE, ECOMMERCE_CONDITION_CODE } from './network/issuerHost.js';

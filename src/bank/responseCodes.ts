@@ -53,4 +53,6 @@ export type DeclineReason =
   | 'original-not-refundable'
   | 'merchant-mismatch'
   | 'duplicate-mismatch'
-  | 'issuer-busy';
+  | 'issuer-busy'
+  /** A card-not-present request from a terminal not enabled for it. */
+  | 'channel-not-permitted';

@@ -78,6 +78,8 @@ export interface BankDatabase {
     id: string;
     merchant_id: string;
     created_at: Generated<Date>;
+    /** Migration 0007: the terminal may send card-not-present (e-commerce) 0200s (docs/bank.md). */
+    card_not_present: Generated<boolean>;
   };
   'bank.authorizations': {
     id: string;
@@ -102,6 +104,10 @@ export interface BankDatabase {
     reversed_at: Date | null;
     reversal_entry_id: string | null;
     created_at: Generated<Date>;
+    /** Migration 0007: 'chip' (field 55) or 'ecommerce' (card not present, field 22 = 812). */
+    channel: Generated<string>;
+    /** Migration 0007: the out-of-band cardholder authentication field 48 carried (ecommerce only). */
+    cardholder_authentication: Generated<string | null>;
   };
   'bank.reversals': {
     terminal_id: string;
@@ -402,4 +408,15 @@ export const bankMigrations: readonly Migration[] = [
     },
   },
   idempotencyMigration(BANK_SCHEMA),
+  {
+    // Card-not-present purchases from an online payment gateway (docs/bank.md "Card not present").
+    name: '0007_card_not_present',
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table bank.terminals add column card_not_present boolean not null default false;
+        alter table bank.authorizations add column channel text not null default 'chip' check (channel in ('chip', 'ecommerce'));
+        alter table bank.authorizations add column cardholder_authentication text check (length(cardholder_authentication) between 1 and 64);
+      `.execute(db);
+    },
+  },
 ];

@@ -5,6 +5,7 @@ import { isTesseraError } from '../../lib/errors.js';
 import { buildResponse, parseTrack2, type ISO8583Message } from '../../lib/iso8583/index.js';
 import { decodeTLV, encodeTLV, primitiveNode, type TLVNode } from '../../lib/tlv/index.js';
 import type { CardForCryptogram } from '../authorize.js';
+import { parseCardholderAuthentication } from '../authorizeCardNotPresent.js';
 import type { BankService } from '../service.js';
 
 /**
@@ -81,6 +82,7 @@ export function createIssuerHandler(bank: BankService, options: IssuerHostOption
   return async (request) => {
     if (request.mti === '0400' || request.mti === '0401') return reverse(bank, request, options);
     if (request.mti !== '0100' && request.mti !== '0200') return buildResponse(request, { responseCode: '12' });
+    if (isCardNotPresent(request)) return cardNotPresent(bank, request, options);
     const now = options.now();
     const transmittedAt = parseTransmissionDateTime(text(request, 7) ?? '', now);
     const field55 = request.fields.get(55);
@@ -154,4 +156,56 @@ async function reverse(bank: BankService, request: ISO8583Message, options: Issu
   if (!/^[0-9]{42}$/.test(original) || transmittedAt === undefined) return buildResponse(request, { responseCode: '30' });
   await bank.reverse({ terminalId: text(request, 41) ?? '', stan, transmittedAt });
   return buildResponse(request, { responseCode: '00' });
+}
+
+/**
+ * Card not present (docs/bank.md "Card not present"): an 0200 without field 55, field 22 = '812'
+ * (PAN entered by e-commerce, no PIN capability) and field 25 = '59' (e-commerce). Field 48 must
+ * carry the out-of-band cardholder authentication indicator ("OOBS" ‖ reference); the bank then
+ * decides without a cryptogram, only for terminals flagged card-not-present. Processing code
+ * (field 3) 20xxxx with field 90 is a refund of an earlier purchase of the same terminal.
+ */
+export const CARD_NOT_PRESENT_ENTRY_MODE = '812';
+export const ECOMMERCE_CONDITION_CODE = '59';
+
+function isCardNotPresent(request: ISO8583Message): boolean {
+  return request.mti === '0200' && request.fields.get(55) === undefined
+    && text(request, 22) === CARD_NOT_PRESENT_ENTRY_MODE && text(request, 25) === ECOMMERCE_CONDITION_CODE;
+}
+
+async function cardNotPresent(bank: BankService, request: ISO8583Message, options: IssuerHostOptions): Promise<ISO8583Message> {
+  const now = options.now();
+  const transmittedAt = parseTransmissionDateTime(text(request, 7) ?? '', now);
+  const currency = currencyByNumericCode(Number(text(request, 49) ?? 'x'));
+  const amount = text(request, 4);
+  const terminalId = text(request, 41) ?? '';
+  const merchantId = text(request, 42) ?? '';
+  const stan = text(request, 11) ?? '';
+  if (transmittedAt === undefined || currency === undefined || amount === undefined) return buildResponse(request, { responseCode: '30' });
+  if ((text(request, 3) ?? '').startsWith('20')) {
+    const original = text(request, 90) ?? '';
+    const originalAt = parseTransmissionDateTime(original.slice(10, 20), now);
+    if (!/^[0-9]{42}$/.test(original) || originalAt === undefined) return buildResponse(request, { responseCode: '30' });
+    const result = await bank.refund({
+      terminalId, stan, transmittedAt, merchantId, amountMinor: BigInt(amount),
+      original: { terminalId, stan: original.slice(4, 10), transmittedAt: originalAt },
+    });
+    return answer(request, result);
+  }
+  const authentication = parseCardholderAuthentication(text(request, 48));
+  const pan = text(request, 2);
+  const expiry = text(request, 14);
+  if (authentication === undefined || pan === undefined || expiry === undefined) return buildResponse(request, { responseCode: '30' });
+  const result = await bank.authorize({
+    kind: 'purchase', terminalId, stan, transmittedAt, pan, expiry, amountMinor: BigInt(amount), currency: currency.code, merchantId,
+    // No chip: no ATC and no cryptogram; authorizeCardNotPresent ignores both.
+    atc: 0, cryptogramCheck: () => 'mismatch', cardNotPresent: authentication,
+  });
+  return answer(request, result);
+}
+
+function answer(request: ISO8583Message, result: { approved: boolean; responseCode: string; authorizationCode?: string }): ISO8583Message {
+  const fields = new Map<number, string | Uint8Array | undefined>();
+  if (result.approved && result.authorizationCode !== undefined) fields.set(38, result.authorizationCode);
+  return buildResponse(request, { responseCode: result.responseCode, fields });
 }
