@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -12,8 +12,11 @@ import { CENTRAL_SD_AID, ISD_AID, MNO_SD_AID, PAYMENT_FIRMWARE_CLASS, PPSE_FIRMW
 import { runCardAgent } from '../card/agent/index.js';
 import { PAYMENT_PERSONALIZATION_TAG, PPSE_AID } from '../applets/payment/client.js';
 import {
-  addBinRange, addIssuerMasterKey, addMerchant, addTerminal, createCustomer, deposit, issueCard, openCustomerAccount, type BankContext,
+  addBinRange, addIssuerMasterKey, addMerchant, addTerminal, createCustomer, deposit, enableCardNotPresent, issueCard, openCustomerAccount,
+  type BankContext,
 } from '../bank/client.js';
+import { registerHandset, type SmscDatabase } from '../smsc/client.js';
+import { createPartnerClient, setupGatewayDemo, type GatewayPki, type RunningGateway } from '../gateway/client.js';
 import { createDevice, DeviceTsmClient, openDevice, PAYMENT_APPLICATION_AID } from '../device/client.js';
 import {
   addMnoRoute, addServiceProvider, applicationSigningPublicKeyPEM, issueSPCredential, publishApplication, recordManufacturedDevice,
@@ -48,6 +51,11 @@ export const DEMO = {
   transactionLimitMinor: 500_00n,
   currency: 'CNY',
   credentialSlot: 2,
+  /** The online payment password (seed 002): not the bank PIN. */
+  password: 'green-tea-42',
+  webMerchantId: 'TESSERA WEB 001',
+  webTerminalId: 'WEBGW001',
+  webMerchantName: 'Tessera Tea House',
 } as const;
 
 const PAY_PACKAGE_AID = `${TESSERA_RID}5042`;
@@ -65,6 +73,14 @@ export interface DemoState {
   readonly terminalId: string;
   readonly merchantId: string;
   readonly spCertificate: string;
+  /** The online checkout (seed 002): the customer's identity code and password, the shop. */
+  readonly identityCode: string;
+  readonly password: string;
+  readonly shopUrl: string;
+  /** The demo customer's handset secret at the SMSC (the always-on phone `tessera up` attaches). */
+  readonly handsetSecret: string;
+  /** The merchant's partner credential and webhook secret, for the demo shop after a restart. */
+  readonly gatewayMerchantFile: string;
 }
 
 /** Before the TSM starts (its OTA gateways are made per carrier at start): route, SP, catalogue. */
@@ -102,6 +118,9 @@ export interface DemoDeps {
   readonly deviceKey: Uint8Array;
   readonly random: RandomSource;
   readonly logger: Logger;
+  readonly gateway: RunningGateway;
+  readonly gatewayPki: GatewayPki;
+  readonly smscDb: Kysely<SmscDatabase>;
 }
 
 function tokenPAN(random: RandomSource): string {
@@ -128,6 +147,19 @@ export async function ensureDemo(deps: DemoDeps): Promise<DemoState> {
   const pan = tokenPAN(random);
   const expiry = `${String((new Date().getUTCFullYear() + 4) % 100).padStart(2, '0')}12`;
   await issueCard(bank, { accountId, pan, expiry, psn: 1, transactionLimitMinor: DEMO.transactionLimitMinor });
+  // The online shop's acquiring: a merchant and a card-not-present terminal for the gateway.
+  await addMerchant(bank, { id: DEMO.webMerchantId, name: DEMO.webMerchantName, currencies: [DEMO.currency] });
+  await addTerminal(bank, { id: DEMO.webTerminalId, merchantId: DEMO.webMerchantId });
+  await enableCardNotPresent(bank, DEMO.webTerminalId);
+  // The customer's phone at the SMSC, and their online payment identity at the gateway.
+  const handset = await registerHandset(deps.smscDb, { msisdn: DEMO.msisdn, replace: true }, random);
+  const online = await setupGatewayDemo(deps.gateway, {
+    pki: deps.gatewayPki, acquirerMerchantId: DEMO.webMerchantId, acquirerTerminalId: DEMO.webTerminalId, merchantName: DEMO.webMerchantName,
+    customer: { identityCode: DEMO.msisdn, password: DEMO.password, msisdn: DEMO.msisdn, pan, expiry },
+  });
+  const gatewayMerchantFile = join(deps.dataDir, 'demo', 'gateway-merchant.json');
+  mkdirSync(join(deps.dataDir, 'demo'), { recursive: true, mode: 0o700 });
+  writeFileSync(gatewayMerchantFile, `${JSON.stringify({ credential: online.merchantCredential, webhookSecret: online.webhookSecret })}\n`, { mode: 0o600 });
 
   // The SP's client certificate, kept for `tessera demo` and for operators trying the SP-TSM API.
   const spDirectory = join(deps.dataDir, 'demo', 'sp');
@@ -177,8 +209,18 @@ export async function ensureDemo(deps: DemoDeps): Promise<DemoState> {
   const state: DemoState = {
     deviceDirectory, deviceId: record.deviceId, msisdn: DEMO.msisdn, finger: DEMO.finger, pin: DEMO.pin, panLastFour: pan.slice(-4),
     terminalId: DEMO.terminalId, merchantId: DEMO.merchantId, spCertificate: join(spDirectory, `${DEMO.sp}.pem`),
+    identityCode: DEMO.msisdn, password: DEMO.password, shopUrl: online.shopUrl, handsetSecret: handset.secret, gatewayMerchantFile,
   };
   await deps.platformDb.insertInto('platform.demo').values({ name: 'demo', state: JSON.stringify(state) }).execute();
   deps.logger.info({ deviceId: state.deviceId }, 'demo set up');
   return state;
+}
+
+/** On a later start: points the demo shop at the merchant credential the first start kept. */
+export function configureDemoShop(gateway: RunningGateway, pki: GatewayPki, demo: DemoState): void {
+  const saved = JSON.parse(readFileSync(demo.gatewayMerchantFile, 'utf8')) as { credential: { certificatePEM: string; privateKeyPEM: string }; webhookSecret: string };
+  gateway.configureShop({
+    merchantName: DEMO.webMerchantName, currency: DEMO.currency, webhookSecret: saved.webhookSecret,
+    client: createPartnerClient({ baseUrl: gateway.partnerUrl, caCertificatePEM: pki.caCertificatePEM, ...saved.credential }),
+  });
 }

@@ -5,6 +5,8 @@ import { buildCardCommand } from './card.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDeviceCommands } from './device.js';
 import { registerEMVCommands } from './emv.js';
+import { registerGatewayCommands } from './gateway.js';
+import { addServeGatewayCommand } from './gatewayService.js';
 import { registerISO8583Commands } from './iso8583.js';
 import { registerPhoneCommands } from './phone.js';
 import { registerPOSCommands } from './pos.js';
@@ -30,6 +32,8 @@ interface UpOptions {
   acquirerPort?: number;
   smppPort?: number;
   handsetPort?: number;
+  gatewayPort?: number;
+  checkoutPort?: number;
   demo?: boolean;
   config?: string;
   json?: boolean;
@@ -47,6 +51,8 @@ async function up(options: UpOptions): Promise<void> {
     ...(options.acquirerPort === undefined ? {} : { acquirerPort: options.acquirerPort }),
     ...(options.smppPort === undefined ? {} : { smppPort: options.smppPort }),
     ...(options.handsetPort === undefined ? {} : { handsetPort: options.handsetPort }),
+    ...(options.gatewayPort === undefined ? {} : { gatewayPort: options.gatewayPort }),
+    ...(options.checkoutPort === undefined ? {} : { checkoutPort: options.checkoutPort }),
     ...(options.demo === false ? { demo: false } : {}),
   };
   const config = loadUpConfig(process.env, overrides, options.config);
@@ -89,6 +95,8 @@ export function buildProgram(): Command {
     .option('--acquirer-port <port>', 'acquirer ISO 8583 port (default 8584)', port)
     .option('--smpp-port <port>', 'SMSC SMPP port (default 2775)', port)
     .option('--handset-port <port>', 'SMSC handset port (default 2776)', port)
+    .option('--gateway-port <port>', 'gateway partner API port, mutual TLS (default 8443)', port)
+    .option('--checkout-port <port>', 'gateway hosted checkout and demo shop port (default 8444)', port)
     .option('--no-demo', 'do not set up the demo bank, merchant, customer and phone on the first start')
     .option('--config <file>', 'JSON file of settings')
     .option('--json', 'print what runs where as one JSON line')
@@ -99,12 +107,14 @@ export function buildProgram(): Command {
   const serve = buildServeCommand();
   addServeBankCommand(serve);
   addServeSMSCCommand(serve);
+  addServeGatewayCommand(serve);
   program.addCommand(serve);
   registerBankCommands(program);
   registerDeviceCommands(program);
   registerPhoneCommands(program);
   registerPOSCommands(program);
   registerDemoCommand(program);
+  registerGatewayCommands(program);
   registerEMVCommands(program);
   registerISO8583Commands(program);
 

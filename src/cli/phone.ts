@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { TesseraError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { migrate } from '../infra/db/index.js';
-import { listInbox, registerHandset, SMSC_SCHEMA, smscMigrations, type SmscDatabase } from '../smsc/client.js';
+import { listInbox, registerHandset, SMSC_SCHEMA, smscMigrations, type InboxEntry, type SmscDatabase } from '../smsc/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { openPlatformDatabase } from './platformDatabase.js';
 
@@ -28,6 +31,32 @@ async function openSmscDatabase(options: CommonOptions): Promise<{ db: Kysely<Sm
   return handle;
 }
 
+/**
+ * The inbox from the database, or — while `tessera up` holds the embedded database — from the
+ * running platform's console (found through <data>/platform.json).
+ */
+async function inboxOf(msisdn: string, options: CommonOptions & { limit: number }): Promise<InboxEntry[]> {
+  const dataDir = options.data ?? process.env['TESSERA_DATA_DIR'] ?? DATA_DIR_DEFAULT;
+  const platformFile = join(resolve(dataDir), 'platform.json');
+  const databaseUrl = options.databaseUrl ?? process.env['DATABASE_URL'];
+  if ((databaseUrl === undefined || databaseUrl === '') && existsSync(platformFile)) {
+    const platform = JSON.parse(readFileSync(platformFile, 'utf8')) as { services: { service: string; url?: string }[] };
+    const consoleUrl = platform.services.find((row) => row.service === 'console')?.url;
+    if (consoleUrl !== undefined) {
+      const response = await fetch(`${consoleUrl}/v1/phones/${encodeURIComponent(msisdn)}/inbox?limit=${Math.min(50, Math.max(1, options.limit))}`);
+      const body = (await response.json()) as { messages?: { id: string; from: string; text: string; parts: number; receivedAt: string }[]; message?: string; code?: string };
+      if (!response.ok || body.messages === undefined) throw new TesseraError(body.code ?? 'ERR_PHONE_INBOX', body.message ?? `the console answered ${response.status}`);
+      return body.messages.map((message) => ({ ...message, receivedAt: new Date(message.receivedAt) }));
+    }
+  }
+  const opened = await openSmscDatabase(options);
+  try {
+    return await listInbox(opened.db, msisdn, { limit: options.limit });
+  } finally {
+    await opened.close();
+  }
+}
+
 function withCommon(command: Command): Command {
   return command
     .option('--data <dir>', `data directory (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR)`)
@@ -46,15 +75,10 @@ export function buildPhoneCommand(): Command {
     .option('--limit <n>', 'at most this many (default 50)', (value) => Number.parseInt(value, 10), 50)
     .option('--json', 'one JSON object per line'))
     .action(async (msisdn: string, options: CommonOptions & { limit: number; json?: boolean }) => {
-      const opened = await openSmscDatabase(options);
-      try {
-        const entries = await listInbox(opened.db, msisdn, { limit: options.limit });
-        if (entries.length === 0 && options.json !== true) console.log(`no messages for ${msisdn}`);
-        for (const entry of entries) {
-          console.log(options.json === true ? JSON.stringify({ ...entry, receivedAt: entry.receivedAt.toISOString() }) : formatInboxLine(entry));
-        }
-      } finally {
-        await opened.close();
+      const entries = await inboxOf(msisdn, options);
+      if (entries.length === 0 && options.json !== true) console.log(`no messages for ${msisdn}`);
+      for (const entry of entries) {
+        console.log(options.json === true ? JSON.stringify({ ...entry, receivedAt: entry.receivedAt.toISOString() }) : formatInboxLine(entry));
       }
     });
 

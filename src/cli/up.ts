@@ -16,10 +16,12 @@ import {
   type TsmDatabase,
 } from '../tsm/client.js';
 import { CARD_DEVICE_KEY_FILE_NAME, loadCardDeviceKey } from './cardDeviceKey.js';
-import { DEMO, ensureDemo, prepareDemoTsm, type DemoState } from './demoSetup.js';
+import { configureDemoShop, DEMO, ensureDemo, prepareDemoTsm, type DemoState } from './demoSetup.js';
+import { startGatewayService } from './gatewayService.js';
+import type { GatewayDatabase, RunningGateway } from '../gateway/client.js';
 import { BANK_SCHEMA, bankMigrations, startBank, type BankDatabase, type RunningBank } from '../bank/client.js';
 import { loadBankKEK } from './bank.js';
-import { startSMSC, type RunningSMSC, type SmscDatabase } from '../smsc/client.js';
+import { connectHandset, listInbox, startSMSC, type HandsetClient, type RunningSMSC, type SmscDatabase } from '../smsc/client.js';
 import { TESSERA_VERSION } from './version.js';
 
 /** `tessera up` settings: defaults < JSON file < TESSERA_* environment < command-line flags. */
@@ -34,6 +36,8 @@ export const UpConfigSchema = Type.Object({
   acquirerPort: Type.Integer({ default: 8584, minimum: 0, maximum: 65535 }),
   smppPort: Type.Integer({ default: 2775, minimum: 0, maximum: 65535 }),
   handsetPort: Type.Integer({ default: 2776, minimum: 0, maximum: 65535 }),
+  gatewayPort: Type.Integer({ default: 8443, minimum: 0, maximum: 65535 }),
+  checkoutPort: Type.Integer({ default: 8444, minimum: 0, maximum: 65535 }),
   /** Set up the demo bank, SP, merchant, customer and phone on the first start (README "Quick start"). */
   demo: Type.Boolean({ default: true }),
   logLevel: LogLevelSchema,
@@ -60,10 +64,6 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** Services of the platform that are not built yet; each issue that lands one moves it into `startPlatform`. */
-const PLANNED_SERVICES: readonly Omit<ServiceRow, 'state'>[] = [
-  { service: 'gateway', detail: 'online payment gateway and hosted checkout, default port 8443' },
-];
 
 export function loadUpConfig(env: NodeJS.ProcessEnv, overrides: Partial<UpConfig>, file?: string): UpConfig {
   return loadConfig(UpConfigSchema, { env, ...(file === undefined ? {} : { file }), overrides });
@@ -80,11 +80,13 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
   const logFile = join(dataDir, 'tessera.log');
   const logger = createLogger({ level: config.logLevel, name: 'tessera', destination: pino.destination({ fd: openSync(logFile, 'a') }) });
 
-  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase & BankDatabase & SmscDatabase>({ dataDir, databaseUrl: config.databaseUrl });
+  const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase & BankDatabase & SmscDatabase & GatewayDatabase>({ dataDir, databaseUrl: config.databaseUrl });
   let server: ListeningServer | undefined;
   let tsm: RunningTsm | undefined;
   let bank: RunningBank | undefined;
   let smsc: RunningSMSC | undefined;
+  let gateway: RunningGateway | undefined;
+  let handset: HandsetClient | undefined;
   try {
     await migrate(handle.db, PLATFORM_SCHEMA, platformMigrations);
     await handle.db.insertInto('platform.starts').values({ version: TESSERA_VERSION, dialect: handle.dialect }).execute();
@@ -130,6 +132,24 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       const report = await late.bank.service.audit();
       return { balanced: report.balanced, counts: { ...report.counts }, checks: report.checks.map((check) => ({ ...check, findings: [...check.findings] })) };
     });
+    app.get('/v1/phones/:msisdn/inbox', {
+      schema: {
+        summary: 'What a handset has received, newest first (tessera phone inbox MSISDN while the platform runs)',
+        params: Type.Object({ msisdn: Type.String({ pattern: '^\\+?[0-9]{5,15}$' }) }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(Type.Object({
+              id: Type.String(), from: Type.String(), text: Type.String(), parts: Type.Integer(), receivedAt: Type.String(),
+            }, { additionalProperties: false })),
+          }, { additionalProperties: false }),
+          ...errorResponses(400, 500),
+        },
+      },
+    }, async (request) => {
+      const entries = await listInbox(handle.db as unknown as Kysely<SmscDatabase>, request.params.msisdn, { limit: request.query.limit ?? 50 });
+      return { messages: entries.map((entry) => ({ ...entry, receivedAt: entry.receivedAt.toISOString() })) };
+    });
     server = await listen(app, { host: config.host, port: config.consolePort });
     const random = createSystemRandomSource();
     const home = join(dataDir, 'tsm');
@@ -153,24 +173,37 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       logger: logger.child({ service: 'bank' }),
     });
     late.bank = bank;
-    let demo: DemoState | undefined;
-    if (config.demo) {
-      const deviceKey = loadCardDeviceKey({ env: process.env, keyFile: join(dataDir, CARD_DEVICE_KEY_FILE_NAME), create: true, notify: (message) => logger.info(message) }).key;
-      demo = await ensureDemo({
-        dataDir, platformDb: handle.db as unknown as Kysely<PlatformDatabase>, tsmContext, tsm, pki, applicationKey: applicationSigningKey, deviceKey, random, logger,
-        bank: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
-      });
-    }
     smsc = await startSMSC({ host: config.host, smppPort: config.smppPort, handsetPort: config.handsetPort }, {
       db: handle.db as unknown as Kysely<SmscDatabase>, random, now: Date.now, logger: logger.child({ service: 'smsc' }),
     });
+    const online = await startGatewayService({
+      dataDir, host: config.host, partnerPort: config.gatewayPort, publicPort: config.checkoutPort, random, logger: logger.child({ service: 'gateway' }),
+      gatewayDb: handle.db as unknown as Kysely<GatewayDatabase>, smscDb: handle.db as unknown as Kysely<SmscDatabase>,
+      smsc: { host: smsc.host, smppPort: smsc.smppPort }, acquirer: bank.acquirer,
+    });
+    gateway = online.gateway;
+    let demo: DemoState | undefined;
+    if (config.demo) {
+      const deviceKey = loadCardDeviceKey({ env: process.env, keyFile: join(dataDir, CARD_DEVICE_KEY_FILE_NAME), create: true, notify: (message) => logger.info(message) }).key;
+      const firstStart = !(await handle.db.selectFrom('platform.demo').select('name').executeTakeFirst());
+      demo = await ensureDemo({
+        dataDir, platformDb: handle.db as unknown as Kysely<PlatformDatabase>, tsmContext, tsm, pki, applicationKey: applicationSigningKey, deviceKey, random, logger,
+        bank: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
+        gateway: online.gateway, gatewayPki: online.pki, smscDb: handle.db as unknown as Kysely<SmscDatabase>,
+      });
+      if (!firstStart) configureDemoShop(online.gateway, online.pki, demo);
+      // Ports may differ from the first start's: the shop is where this start's checkout listens.
+      demo = { ...demo, shopUrl: `${online.gateway.publicUrl}/shop` };
+      // The demo customer's phone is always on: SMS (authorization codes, receipts) reach its inbox.
+      handset = await connectHandset({ host: smsc.host, port: smsc.handsetPort, msisdn: demo.msisdn, secret: demo.handsetSecret });
+    }
     services.push(
       { service: 'console', state: 'running', url: server.url, detail: 'platform status: /v1/platform, health: /health, OpenAPI: /docs' },
       { service: 'tsm', state: 'running', url: tsm.url, detail: `central TSM, SP-TSM API (mutual TLS; SPs: tessera tsm sp add), OTA for card agents at ${tsm.otaUrl}` },
       { service: 'issuer', state: 'running', url: `iso8583://${bank.issuer.host}:${bank.issuer.port}`, detail: 'issuer ISO 8583 host (BCD dialect, 2-byte length framing); ledger audit: tessera bank audit' },
       { service: 'smsc', state: 'running', url: `smpp://${smsc.host}:${smsc.smppPort}`, detail: `SMS center: SMPP 3.4 for applications; handsets attach at ${smsc.host}:${smsc.handsetPort} (tessera phone inbox MSISDN)` },
+      { service: 'gateway', state: 'running', url: gateway.partnerUrl, detail: `online payments: merchant and bank API (mutual TLS; OpenAPI /docs); hosted checkout and demo shop at ${gateway.publicUrl}/shop` },
       { service: 'acquirer', state: 'running', url: `iso8583://${bank.acquirer.host}:${bank.acquirer.port}`, detail: 'acquirer ISO 8583 host for terminals (tessera pos pay), routes by BIN to the issuer' },
-      ...PLANNED_SERVICES.map((row) => ({ ...row, state: 'not yet built' as const })),
     );
     logger.info({ services: services.length, dialect: handle.dialect }, 'platform up');
     // For `tessera demo` and scripts: what runs where, while it runs (removed at stop).
@@ -181,6 +214,8 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
     const runningTsm = tsm;
     const runningBank = bank;
     const runningSMSC = smsc;
+    const runningGateway = gateway;
+    const runningHandset = handset;
     return {
       services,
       demo,
@@ -189,6 +224,8 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       logFile,
       async stop() {
         rmSync(platformFile, { force: true });
+        await runningHandset?.detach();
+        await runningGateway.stop();
         await runningSMSC.stop();
         await runningBank.stop();
         await runningTsm.stop();
@@ -199,6 +236,8 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       },
     };
   } catch (error) {
+    handset?.destroy();
+    await gateway?.stop();
     await smsc?.stop();
     await bank?.stop();
     await tsm?.stop();
@@ -225,6 +264,7 @@ export function formatPlatform(platform: Platform): string {
     ...(platform.demo === undefined ? [] : [
       `demo customer: ${DEMO.customer}, phone ${platform.demo.msisdn} (card •••• ${platform.demo.panLastFour}), PIN ${platform.demo.pin}, finger "${platform.demo.finger}"`,
       `demo phone: ${platform.demo.deviceDirectory} (tessera device status ${platform.demo.deviceDirectory})`,
+      `online checkout: ${platform.demo.shopUrl} (identity ${platform.demo.identityCode}, password ${platform.demo.password}; the code arrives in: tessera phone inbox ${platform.demo.msisdn})`,
       `tap to pay: tessera pos pay --device ${platform.demo.deviceDirectory} --finger ${platform.demo.finger} --amount 12.34 --acquirer ${platform.services.find((row) => row.service === 'acquirer')?.url?.replace('iso8583://', '') ?? '127.0.0.1:8584'}`,
       '',
     ]),

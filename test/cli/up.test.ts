@@ -33,7 +33,7 @@ async function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ c
 
 /** Runs `tessera up --json` as a user would, reads its table line, and returns a way to stop it. */
 async function startUp(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ table: UpLine; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', '--issuer-port', '0', '--acquirer-port', '0', '--smpp-port', '0', '--handset-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', '--issuer-port', '0', '--acquirer-port', '0', '--smpp-port', '0', '--handset-port', '0', '--gateway-port', '0', '--checkout-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -117,7 +117,7 @@ describe('tessera up', () => {
     // tessera demo walks every flow against the running platform and ends with the ledger audit.
     const walked = await run(['demo', '--data', dataDir], env);
     assert.equal(walked.code, 0, `${walked.stdout}\n${walked.stderr}`);
-    assert.match(walked.stdout, /\[#{20}\] 6\/6 done/);
+    assert.match(walked.stdout, /\[#{20}\] 7\/7 done/);
     assert.match(walked.stdout, /ok\s+ledger audit/);
     assert.doesNotMatch(walked.stdout, /FAILED/);
     assert.equal(await first.stop(), 0);
