@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
@@ -7,6 +6,7 @@ import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { TesseraError } from '../lib/errors.js';
 import type { ISO8583Message } from '../lib/iso8583/index.js';
 import { dialectByName, ISO8583Client } from '../bank/client.js';
+import { CheckoutFormClient } from '../gateway/client.js';
 import { pay, type AcquirerLink, type PaymentResult, type TerminalIdentity } from '../pos/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { DEMO, type DemoState } from './demoSetup.js';
@@ -51,50 +51,6 @@ function outcome(result: PaymentResult): string {
   if (result.kind === 'see-phone') return 'see phone';
   if (result.kind === 'not-completed') return `not completed: ${result.reason}`;
   return `${result.kind} (${result.responseCode}${result.receipt.authorizationCode === undefined ? '' : `, auth ${result.receipt.authorizationCode}`})`;
-}
-
-/** A cookie-keeping HTTPS client that posts the hosted checkout's forms as a browser would (no script needed). */
-class FormClient {
-  readonly #cookies = new Map<string, string>();
-  readonly #ca: string;
-
-  constructor(ca: string) {
-    this.#ca = ca;
-  }
-
-  request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<{ status: number; location: string | undefined; body: string }> {
-    const payload = form === undefined ? undefined : new URLSearchParams(form).toString();
-    return new Promise((resolvePage, reject) => {
-      const outgoing = httpsRequest(url, {
-        method, ca: this.#ca,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-          ...(this.#cookies.size === 0 ? {} : { cookie: [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ') }),
-        },
-      }, (response) => {
-        for (const line of response.headers['set-cookie'] ?? []) {
-          const [pair] = line.split(';');
-          const at = pair?.indexOf('=') ?? -1;
-          if (pair !== undefined && at > 0) this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
-        }
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolvePage({ status: response.statusCode ?? 0, location: response.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-      outgoing.on('error', reject);
-      outgoing.end(payload);
-    });
-  }
-
-  /** POSTs a form of `pageUrl`'s page with its CSRF token, and follows the 303 like a browser. */
-  async submit(pageUrl: string, page: string, action: string, fields: Record<string, string>): Promise<{ url: string; status: number; body: string }> {
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
-    const posted = await this.request('POST', new URL(action, pageUrl).toString(), { csrf, lang: 'en', ...fields });
-    if (posted.status !== 303 || posted.location === undefined) return { url: pageUrl, status: posted.status, body: posted.body };
-    const next = new URL(posted.location, pageUrl).toString();
-    const followed = await this.request('GET', next);
-    return { url: next, status: followed.status, body: followed.body };
-  }
 }
 
 /** The newest authorization code in the phone's inbox after `since`, read through the console. */
@@ -177,17 +133,17 @@ export async function runDemo(dataDir: string, write: (line: string) => void): P
       run: async () => {
         const shop = demo.shopUrl;
         const pki = JSON.parse(readFileSync(join(resolve(dataDir), 'gateway', 'pki.json'), 'utf8')) as { caCertificatePEM: string };
-        const browser = new FormClient(pki.caCertificatePEM);
+        const browser = new CheckoutFormClient(pki.caCertificatePEM);
         const shopPage = await browser.request('GET', shop);
-        const checkout = await browser.submit(shop, shopPage.body, '/shop/buy', { sku: /name="sku" value="([^"]+)"/.exec(shopPage.body)?.[1] ?? '' });
+        const checkout = await browser.submit(shop, '/shop/buy', { sku: /name="sku" value="([^"]+)"/.exec(shopPage.body)?.[1] ?? '' }, shopPage.body);
         if (!checkout.url.includes('/pay/')) return { ok: false, result: `the shop did not open a checkout (${checkout.status})` };
         const base = new URL(checkout.url).pathname;
         const since = Date.now() - 1_000;
-        const codePage = await browser.submit(checkout.url, checkout.body, `${base}/identify`, { identity: demo.identityCode, password: demo.password, phone: '' });
+        const codePage = await browser.submit(checkout.url, `${base}/identify`, { identity: demo.identityCode, password: demo.password, phone: '' }, checkout.body);
         if (!codePage.body.includes('id="code"')) return { ok: false, result: `identity and password were not accepted (${codePage.status})` };
         const code = await codeFromInbox(url('console') ?? '', demo.msisdn, since);
         if (code === undefined) return { ok: false, result: 'no authorization code reached the phone' };
-        const result = await browser.submit(codePage.url, codePage.body, `${base}/code`, { code });
+        const result = await browser.submit(codePage.url, `${base}/code`, { code }, codePage.body);
         const status = /id="result"[^>]*data-status="([a-z_]+)"/.exec(result.body)?.[1] ?? `HTTP ${result.status}`;
         return { ok: status === 'succeeded', result: `payment ${status}; the code came by SMS to ${demo.msisdn}` };
       },

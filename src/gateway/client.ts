@@ -22,3 +22,5 @@ export type { PartnerClient } from './merchantClient.js';
 export { deliverOutboxOnce } from './outbox.js';
 export type { OutboxTransport } from './outbox.js';
 export { listTransitions } from './payments.js';
+export { CheckoutFormClient } from './formClient.js';
+export type { FormPage } from './formClient.js';

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { createLogger } from '../../src/infra/log/index.js';
@@ -15,7 +14,7 @@ import {
   connectHandset, createESMEAccount, registerHandset, startSMSC, type HandsetClient, type RunningSMSC, type SmscDatabase,
 } from '../../src/smsc/client.js';
 import {
-  createGatewayPki, createPartnerClient, enrolCustomer, onboardBank, onboardMerchant, startGateway, type GatewayDatabase, type GatewayPki,
+  CheckoutFormClient, createGatewayPki, createPartnerClient, enrolCustomer, onboardBank, onboardMerchant, startGateway, type GatewayDatabase, type GatewayPki,
   type GatewayPolicy, type PartnerClient, type RunningGateway,
 } from '../../src/gateway/client.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -191,53 +190,10 @@ export async function openGatewayHarness(policy: Partial<GatewayPolicy> = {}): P
   return harness;
 }
 
-/** A cookie-keeping HTTPS client that walks the hosted checkout as a browser's forms would. */
-export class FormBrowser {
-  readonly #cookies = new Map<string, string>();
-  readonly #ca: string;
-
-  constructor(ca: string) {
-    this.#ca = ca;
-  }
-
-  request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<{ status: number; location: string | undefined; body: string }> {
-    const payload = form === undefined ? undefined : new URLSearchParams(form).toString();
-    return new Promise((resolve, reject) => {
-      const request = httpsRequest(url, {
-        method, ca: this.#ca,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-          ...(this.#cookies.size === 0 ? {} : { cookie: [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ') }),
-        },
-      }, (response) => {
-        for (const line of response.headers['set-cookie'] ?? []) {
-          const [pair] = line.split(';');
-          const at = pair?.indexOf('=') ?? -1;
-          if (pair === undefined || at <= 0) continue;
-          const value = pair.slice(at + 1);
-          if (/Max-Age=0/i.test(line)) this.#cookies.delete(pair.slice(0, at));
-          else this.#cookies.set(pair.slice(0, at), value);
-        }
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-      request.on('error', reject);
-      request.end(payload);
-    });
-  }
-
-  /** GET the page, then POST a form of it (with the page's CSRF token); follows one 303. */
-  async submit(pageUrl: string, action: string, fields: Record<string, string>): Promise<{ status: number; body: string }> {
-    const page = await this.request('GET', pageUrl);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-    const origin = new URL(pageUrl).origin;
-    const posted = await this.request('POST', `${origin}${new URL(pageUrl).pathname}${action}`, { csrf, lang: 'en', ...fields });
-    if (posted.status === 303 && posted.location !== undefined) {
-      const next = await this.request('GET', new URL(posted.location, origin).toString());
-      return { status: next.status, body: next.body };
-    }
-    return { status: posted.status, body: posted.body };
+/** The checkout's form client, with actions relative to the page's own path ('/identify', '/code'). */
+export class FormBrowser extends CheckoutFormClient {
+  override async submit(pageUrl: string, action: string, fields: Record<string, string>): Promise<{ url: string; status: number; body: string }> {
+    return super.submit(pageUrl, `${new URL(pageUrl).pathname}${action}`, fields);
   }
 }
 

@@ -5,7 +5,8 @@ import { encodeTLV, primitiveNode } from '../../lib/tlv/index.js';
 import type { AppletCommand, AppletResponse } from '../../card/types.js';
 import { callerOf, requireGranted } from './acl.js';
 import { packDigits } from './bcd.js';
-import { ACL_OPERATION, CRYPTO_SE_TAG, PAYMENT_CVM, VERIFICATION_METHOD } from './constants.js';
+import { ACL_OPERATION, CRYPTO_SE_TAG, VERIFICATION_METHOD } from './constants.js';
+import { REQUIRED_METHODS } from './payment.js';
 import { encodePANField, ICC_MASTER_KEY_BYTES, isCredentialSlot, requireUsableCredential, type EMVKeys } from './credentials.js';
 import { decodeCommandTLV, notAllowed, onlyTags, refuse, requiredValue } from './refusal.js';
 import { STORE, type CryptoSEStore } from './store.js';
@@ -31,17 +32,6 @@ export const CDOL1_DATA_BYTES_MAX = 128;
 
 /** Cryptogram information data / requested type (EMV Book 3 §6.5.5.4). */
 const CID = { aac: 0x00, arqc: 0x80 } as const;
-
-/** Which verification methods each CVM requirement (P1) needs (same table as AUTHORIZE PAYMENT). */
-function cvmIsMet(cvm: number, methods: number): boolean | undefined {
-  switch (cvm) {
-    case PAYMENT_CVM.either: return methods !== 0;
-    case PAYMENT_CVM.pin: return (methods & VERIFICATION_METHOD.pin) !== 0;
-    case PAYMENT_CVM.biometric: return (methods & VERIFICATION_METHOD.biometric) !== 0;
-    case PAYMENT_CVM.pinAndBiometric: return (methods & VERIFICATION_METHOD.pin) !== 0 && (methods & VERIFICATION_METHOD.biometric) !== 0;
-    default: return undefined;
-  }
-}
 
 function requireEMVKeys(store: CryptoSEStore, slot: number): EMVKeys {
   const sealed = store.getSealed(STORE.emvKeys(slot));
@@ -79,7 +69,8 @@ function cardVerificationResults(cid: number, methods: number): Uint8Array {
 
 /** GENERATE AC (P1 = CVM requirement): the application cryptogram over the reader's CDOL1 data. */
 export function generateApplicationCryptogram(store: CryptoSEStore, command: AppletCommand): AppletResponse {
-  if (cvmIsMet(command.p1, 0) === undefined || command.p2 !== 0x00) return { sw: StatusWord.incorrectP1P2 };
+  const isMet = REQUIRED_METHODS.get(command.p1);
+  if (isMet === undefined || command.p2 !== 0x00) return { sw: StatusWord.incorrectP1P2 };
   store.sessionId();
   const nodes = decodeCommandTLV(command.data);
   onlyTags(nodes, [CRYPTO_SE_TAG.caller, CRYPTO_SE_TAG.credentialSlot, CRYPTO_SE_TAG.cryptogramData, CRYPTO_SE_TAG.cryptogramType, CRYPTO_SE_TAG.applicationInterchangeProfile]);
@@ -97,7 +88,7 @@ export function generateApplicationCryptogram(store: CryptoSEStore, command: App
   requireUsableCredential(store, slot);
   const keys = requireEMVKeys(store, slot);
   const methods = store.verifiedMethods();
-  if (cvmIsMet(command.p1, methods) !== true) return notAllowed('the cryptogram needs the user verification the application asks for');
+  if (!isMet(methods)) return notAllowed('the cryptogram needs the user verification the application asks for');
   // Count first: a torn or refused command past this point can never reuse the ATC.
   const atc = (store.get(STORE.emvATC(slot)) ?? Uint8Array.of(0, 0)).reduce((value, byte) => value * 256 + byte, 0) + 1;
   if (atc > ATC_MAX) return { sw: StatusWord.conditionsOfUseNotSatisfied };

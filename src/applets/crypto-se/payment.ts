@@ -23,8 +23,8 @@ const AMOUNT_BYTES = 6;
 const CURRENCY_BYTES = 2;
 const TRANSACTION_COUNTER_MAX = 0xffff_ffff_ffff_ffffn;
 
-/** Which verification methods each CVM requirement (P1) needs. */
-const REQUIRED_METHODS: ReadonlyMap<number, (methods: number) => boolean> = new Map([
+/** Which verification methods each CVM requirement (P1) needs (AUTHORIZE PAYMENT and GENERATE AC). */
+export const REQUIRED_METHODS: ReadonlyMap<number, (methods: number) => boolean> = new Map([
   [PAYMENT_CVM.either, (methods: number) => methods !== 0],
   [PAYMENT_CVM.pin, (methods: number) => (methods & VERIFICATION_METHOD.pin) !== 0],
   [PAYMENT_CVM.biometric, (methods: number) => (methods & VERIFICATION_METHOD.biometric) !== 0],
