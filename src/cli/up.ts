@@ -18,6 +18,7 @@ import {
 import { CARD_DEVICE_KEY_FILE_NAME, loadCardDeviceKey } from './cardDeviceKey.js';
 import { configureDemoShop, DEMO, ensureDemo, prepareDemoTsm, type DemoState } from './demoSetup.js';
 import { startGatewayService } from './gatewayService.js';
+import { readDeviceCards, registerConsolePages, type ConsoleCard, type ConsoleDatabase } from './console/index.js';
 import type { GatewayDatabase, RunningGateway } from '../gateway/client.js';
 import { BANK_SCHEMA, bankMigrations, startBank, type BankDatabase, type RunningBank } from '../bank/client.js';
 import { loadBankKEK } from './bank.js';
@@ -150,6 +151,15 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       const entries = await listInbox(handle.db as unknown as Kysely<SmscDatabase>, request.params.msisdn, { limit: request.query.limit ?? 50 });
       return { messages: entries.map((entry) => ({ ...entry, receivedAt: entry.receivedAt.toISOString() })) };
     });
+    // The operator console's pages (docs/console.md); their sources come up after the console listens.
+    const consoleCards: { read: (() => ConsoleCard[]) | undefined } = { read: undefined };
+    registerConsolePages(app, {
+      db: handle.db as unknown as Kysely<ConsoleDatabase>,
+      services: () => services,
+      audit: async () => (late.bank === undefined ? undefined : late.bank.service.audit()),
+      cards: () => consoleCards.read?.() ?? [],
+      now: Date.now,
+    });
     server = await listen(app, { host: config.host, port: config.consolePort });
     const random = createSystemRandomSource();
     const home = join(dataDir, 'tsm');
@@ -194,11 +204,13 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       if (!firstStart) configureDemoShop(online.gateway, online.pki, demo);
       // Ports may differ from the first start's: the shop is where this start's checkout listens.
       demo = { ...demo, shopUrl: `${online.gateway.publicUrl}/shop` };
+      const deviceDirectory = demo.deviceDirectory;
+      consoleCards.read = () => readDeviceCards(deviceDirectory, deviceKey);
       // The demo customer's phone is always on: SMS (authorization codes, receipts) reach its inbox.
       handset = await connectHandset({ host: smsc.host, port: smsc.handsetPort, msisdn: demo.msisdn, secret: demo.handsetSecret });
     }
     services.push(
-      { service: 'console', state: 'running', url: server.url, detail: 'platform status: /v1/platform, health: /health, OpenAPI: /docs' },
+      { service: 'console', state: 'running', url: server.url, detail: 'operator console: secure elements, TSM, payments, ledger, SMSC; status /v1/platform, health /health, OpenAPI /docs' },
       { service: 'tsm', state: 'running', url: tsm.url, detail: `central TSM, SP-TSM API (mutual TLS; SPs: tessera tsm sp add), OTA for card agents at ${tsm.otaUrl}` },
       { service: 'issuer', state: 'running', url: `iso8583://${bank.issuer.host}:${bank.issuer.port}`, detail: 'issuer ISO 8583 host (BCD dialect, 2-byte length framing); ledger audit: tessera bank audit' },
       { service: 'smsc', state: 'running', url: `smpp://${smsc.host}:${smsc.smppPort}`, detail: `SMS center: SMPP 3.4 for applications; handsets attach at ${smsc.host}:${smsc.handsetPort} (tessera phone inbox MSISDN)` },
