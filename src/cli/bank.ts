@@ -13,6 +13,7 @@ import {
 import { createLogger } from '../infra/log/index.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { openPlatformDatabase } from './platformDatabase.js';
+import { portOption } from './options.js';
 
 /** The bank's key-encryption key (AES-256) seals issuer master keys at rest. */
 const KEK_BYTES = 32;
@@ -76,12 +77,6 @@ function withCommon(command: Command): Command {
   return command
     .option('--data <dir>', `data directory (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR)`)
     .option('--database-url <url>', 'PostgreSQL instead of the embedded database (or DATABASE_URL)');
-}
-
-function portNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return parsed;
 }
 
 function positiveInteger(value: string): number {
@@ -190,8 +185,8 @@ export function registerBankCommands(program: Command): void {
 export function addServeBankCommand(serve: Command): void {
   withCommon(serve.command('bank').description('the bank: issuer ISO 8583 host and acquirer ISO 8583 host (2-byte length framing)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--issuer-port <port>', 'issuer ISO 8583 port', portNumber, 8583)
-    .option('--acquirer-port <port>', 'acquirer ISO 8583 port (terminals connect here)', portNumber, 8584)
+    .option('--issuer-port <port>', 'issuer ISO 8583 port', portOption, 8583)
+    .option('--acquirer-port <port>', 'acquirer ISO 8583 port (terminals connect here)', portOption, 8584)
     .option('--dialect <name>', 'ISO 8583 dialect: bcd or ascii (docs/iso8583.md)', 'bcd'))
     .action(async (options: CommonOptions & { host: string; issuerPort: number; acquirerPort: number; dialect: string }) => {
       if (options.dialect !== 'bcd' && options.dialect !== 'ascii') throw new InvalidArgumentError('the dialect is bcd or ascii');

@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { toHex } from '../lib/bytes.js';
@@ -13,6 +13,7 @@ import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { createESMEAccount, SMSC_SCHEMA, smscMigrations, type SmscDatabase } from '../smsc/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { openPlatformDatabase } from './platformDatabase.js';
+import { hostPortOption, portOption } from './options.js';
 
 /** The gateway's SMS short code (its ESME's address at the SMSC). */
 export const GATEWAY_SMS_FROM = '95500';
@@ -80,29 +81,16 @@ export async function startGatewayService(options: GatewayServiceOptions): Promi
   return { gateway, pki };
 }
 
-function hostPort(value: string): { host: string; port: number } {
-  const match = /^(.+):([0-9]{1,5})$/.exec(value);
-  const port = Number(match?.[2]);
-  if (match?.[1] === undefined || !Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected HOST:PORT');
-  return { host: match[1], port };
-}
-
-function portNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return parsed;
-}
-
 /** `tessera serve gateway`: the online payment gateway alone, against a running SMSC and acquirer. */
 export function addServeGatewayCommand(serve: Command): void {
   serve.command('gateway').description('the online payment gateway: partner API (mutual TLS) and hosted checkout (docs/gateway.md)')
     .option('--data <dir>', `data directory (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR): the gateway's CA and secret key live in <data>/gateway`)
     .option('--database-url <url>', 'PostgreSQL instead of the embedded database (or DATABASE_URL)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'partner API port (mutual TLS)', portNumber, 8443)
-    .option('--checkout-port <port>', 'hosted checkout port', portNumber, 8444)
-    .option('--smsc <host:port>', 'the SMSC\'s SMPP address', hostPort, { host: '127.0.0.1', port: 2775 })
-    .option('--acquirer <host:port>', 'the acquirer\'s ISO 8583 address', hostPort, { host: '127.0.0.1', port: 8584 })
+    .option('--port <port>', 'partner API port (mutual TLS)', portOption, 8443)
+    .option('--checkout-port <port>', 'hosted checkout port', portOption, 8444)
+    .option('--smsc <host:port>', 'the SMSC\'s SMPP address', hostPortOption, { host: '127.0.0.1', port: 2775 })
+    .option('--acquirer <host:port>', 'the acquirer\'s ISO 8583 address', hostPortOption, { host: '127.0.0.1', port: 8584 })
     .action(async (options: { data?: string; databaseUrl?: string; host: string; port: number; checkoutPort: number; smsc: { host: string; port: number }; acquirer: { host: string; port: number } }) => {
       const dataDir = options.data ?? process.env['TESSERA_DATA_DIR'] ?? DATA_DIR_DEFAULT;
       const handle = await openPlatformDatabase<GatewayDatabase & SmscDatabase>({ dataDir, databaseUrl: options.databaseUrl ?? process.env['DATABASE_URL'] });

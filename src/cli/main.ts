@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { isTesseraError } from '../lib/errors.js';
 import { addServeBankCommand, registerBankCommands } from './bank.js';
 import { buildCardCommand } from './card.js';
@@ -14,12 +14,7 @@ import { addServeSMSCCommand } from './smsc.js';
 import { buildServeCommand, buildTsmCommand } from './tsm.js';
 import { formatPlatform, loadUpConfig, startPlatform, type UpConfig } from './up.js';
 import { TESSERA_VERSION } from './version.js';
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return parsed;
-}
+import { portOption } from './options.js';
 
 interface UpOptions {
   data?: string;
@@ -88,15 +83,15 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'data directory for the embedded database, keys and logs (default ./.tessera)')
     .option('--database-url <url>', 'use this PostgreSQL server instead of the embedded database (or DATABASE_URL)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
-    .option('--console-port <port>', 'console port (default 8080; 0 picks a free one)', port)
-    .option('--tsm-port <port>', 'TSM SP-TSM API port (default 9443)', port)
-    .option('--tsm-ota-port <port>', 'TSM OTA endpoint port (default 9444)', port)
-    .option('--issuer-port <port>', 'issuer ISO 8583 port (default 8583)', port)
-    .option('--acquirer-port <port>', 'acquirer ISO 8583 port (default 8584)', port)
-    .option('--smpp-port <port>', 'SMSC SMPP port (default 2775)', port)
-    .option('--handset-port <port>', 'SMSC handset port (default 2776)', port)
-    .option('--gateway-port <port>', 'gateway partner API port, mutual TLS (default 8443)', port)
-    .option('--checkout-port <port>', 'gateway hosted checkout and demo shop port (default 8444)', port)
+    .option('--console-port <port>', 'console port (default 8080; 0 picks a free one)', portOption)
+    .option('--tsm-port <port>', 'TSM SP-TSM API port (default 9443)', portOption)
+    .option('--tsm-ota-port <port>', 'TSM OTA endpoint port (default 9444)', portOption)
+    .option('--issuer-port <port>', 'issuer ISO 8583 port (default 8583)', portOption)
+    .option('--acquirer-port <port>', 'acquirer ISO 8583 port (default 8584)', portOption)
+    .option('--smpp-port <port>', 'SMSC SMPP port (default 2775)', portOption)
+    .option('--handset-port <port>', 'SMSC handset port (default 2776)', portOption)
+    .option('--gateway-port <port>', 'gateway partner API port, mutual TLS (default 8443)', portOption)
+    .option('--checkout-port <port>', 'gateway hosted checkout and demo shop port (default 8444)', portOption)
     .option('--no-demo', 'do not set up the demo bank, merchant, customer and phone on the first start')
     .option('--config <file>', 'JSON file of settings')
     .option('--json', 'print what runs where as one JSON line')

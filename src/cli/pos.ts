@@ -8,6 +8,7 @@ import { ISO8583Client, dialectByName } from '../bank/client.js';
 import { formatReceipt, pay, MERCHANT_ID_LENGTH, TERMINAL_ID_LENGTH } from '../pos/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { modelFinger, openDeviceDirectory } from './device.js';
+import { hostPortOption } from './options.js';
 
 interface PayOptions {
   device: string;
@@ -23,13 +24,6 @@ interface PayOptions {
   data?: string;
   deviceKeyFile?: string;
   json?: boolean;
-}
-
-function hostPort(value: string): { host: string; port: number } {
-  const match = /^(.+):([0-9]{1,5})$/.exec(value);
-  const port = Number(match?.[2]);
-  if (match?.[1] === undefined || !Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected HOST:PORT');
-  return { host: match[1], port };
 }
 
 /**
@@ -57,7 +51,7 @@ export function registerPOSCommands(program: Command): void {
       const currency = requireCurrency(options.currency.toUpperCase());
       const amount = parseMoney(options.amount, currency.code);
       if (options.dialect !== 'bcd' && options.dialect !== 'ascii') throw new InvalidArgumentError('the dialect is bcd or ascii');
-      const acquirer = hostPort(options.acquirer);
+      const acquirer = hostPortOption(options.acquirer);
       const device = openDeviceDirectory(options.device, { ...(options.data === undefined ? {} : { data: options.data }), ...(options.deviceKeyFile === undefined ? {} : { deviceKeyFile: options.deviceKeyFile }) });
       // A terminal never reuses a STAN soon: the last one is kept in the data directory.
       const stanFile = join(resolve(options.data ?? process.env['TESSERA_DATA_DIR'] ?? DATA_DIR_DEFAULT), 'pos', `${options.terminal.replace(/[^A-Za-z0-9]/g, '_')}.stan`);

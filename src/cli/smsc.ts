@@ -1,15 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { createLogger } from '../infra/log/index.js';
 import { startSMSC, type SmscDatabase } from '../smsc/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
 import { openPlatformDatabase } from './platformDatabase.js';
-
-function portNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return parsed;
-}
+import { portOption } from './options.js';
 
 /** `tessera serve smsc`: the SMS center alone (SMPP for applications, the handset protocol for phones). */
 export function addServeSMSCCommand(serve: Command): void {
@@ -17,8 +12,8 @@ export function addServeSMSCCommand(serve: Command): void {
     .option('--data <dir>', `data directory (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR)`)
     .option('--database-url <url>', 'PostgreSQL instead of the embedded database (or DATABASE_URL)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--smpp-port <port>', 'SMPP port', portNumber, 2775)
-    .option('--handset-port <port>', 'handset port', portNumber, 2776)
+    .option('--smpp-port <port>', 'SMPP port', portOption, 2775)
+    .option('--handset-port <port>', 'handset port', portOption, 2776)
     .action(async (options: { data?: string; databaseUrl?: string; host: string; smppPort: number; handsetPort: number }) => {
       const dataDir = options.data ?? process.env['TESSERA_DATA_DIR'] ?? DATA_DIR_DEFAULT;
       const handle = await openPlatformDatabase<SmscDatabase>({ dataDir, databaseUrl: options.databaseUrl ?? process.env['DATABASE_URL'] });

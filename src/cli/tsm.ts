@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createSystemRandomSource } from '../lib/crypto/index.js';
 import { fromHex } from '../lib/bytes.js';
 import { migrate } from '../infra/db/index.js';
@@ -12,6 +12,7 @@ import {
 } from '../tsm/client.js';
 import { defaultCardDeviceKeyFile, DATA_DIR_DEFAULT, loadCardDeviceKey } from './cardDeviceKey.js';
 import { openPlatformDatabase } from './platformDatabase.js';
+import { portOption } from './options.js';
 
 /** Where the TSM keeps its key-encryption key, PKI and issued SP credentials, under the data directory. */
 export function tsmHome(dataDir: string): string {
@@ -47,12 +48,6 @@ function withCommon(command: Command): Command {
   return command
     .option('--data <dir>', `data directory (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR)`)
     .option('--database-url <url>', 'PostgreSQL instead of the embedded database (or DATABASE_URL)');
-}
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return parsed;
 }
 
 export function buildTsmCommand(): Command {
@@ -131,8 +126,8 @@ export function buildServeCommand(): Command {
   const serve = new Command('serve').description('run one service alone (scale out: several instances against one PostgreSQL)');
   withCommon(serve.command('tsm').description('the central TSM: SP-TSM API (HTTPS, mutual TLS) and OTA endpoint for card agents')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'SP-TSM API port', port, 9443)
-    .option('--ota-port <port>', 'OTA endpoint port', port, 9444))
+    .option('--port <port>', 'SP-TSM API port', portOption, 9443)
+    .option('--ota-port <port>', 'OTA endpoint port', portOption, 9444))
     .action(async (options: CommonOptions & { host: string; port: number; otaPort: number }) => {
       const opened = await openTsm(options);
       const tsmServer = await startTsm({ host: options.host, port: options.port, otaPort: options.otaPort }, {
