@@ -140,8 +140,10 @@ function readRecord(command: AppletCommand, context: AppletContext): AppletRespo
   const expiry = context.store.get(KEY.expiry);
   const panSequenceNumber = context.store.get(KEY.panSequenceNumber);
   if (pan === undefined || expiry === undefined || panSequenceNumber === undefined) return { sw: StatusWord.conditionsOfUseNotSatisfied };
+  const track2 = buildTrack2(pan, expiry);
+  if (track2 === undefined) return { sw: StatusWord.conditionsOfUseNotSatisfied };
   const children: TLVNode[] = [
-    primitiveNode(EMV_TAG.track2, buildTrack2(pan, expiry)),
+    primitiveNode(EMV_TAG.track2, track2),
     primitiveNode(EMV_TAG.pan, pan),
     primitiveNode(EMV_TAG.expiry, expiry),
     primitiveNode(EMV_TAG.panSequenceNumber, panSequenceNumber),

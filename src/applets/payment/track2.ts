@@ -1,16 +1,20 @@
+import { toHex } from '../../lib/bytes.js';
+import { buildTrack2 as buildTrack2Text, encodeTrack2Equivalent } from '../../lib/iso8583/index.js';
 import { TRACK2_SERVICE_CODE } from './constants.js';
 
 /**
- * Track 2 equivalent data ('57', EMV Book 3 Annex A): PAN, separator 'D', expiry YYMM, service
- * code, discretionary data, padded with 'F' to whole bytes. `pan` is the '5A' value (compressed
- * numeric, trailing 'F' nibbles allowed) and `expiry` the '5F24' value (YYMMDD, BCD).
+ * Track 2 equivalent data ('57', EMV Book 3 Annex A) from the '5A' PAN (compressed numeric,
+ * trailing 'F' nibbles allowed) and the '5F24' expiry (YYMMDD, BCD): PAN, separator 'D', expiry
+ * YYMM, service code, discretionary data, 'F'-padded — built and packed by the ISO 8583 library's
+ * track 2 codec. Undefined when the card data does not make a valid track 2.
  */
-export function buildTrack2(pan: Uint8Array, expiry: Uint8Array): Uint8Array {
-  const panDigits = Array.from(pan, (byte) => byte.toString(16).padStart(2, '0')).join('').replace(/f+$/i, '');
-  const yymm = Array.from(expiry.subarray(0, 2), (byte) => byte.toString(16).padStart(2, '0')).join('');
-  let nibbles = `${panDigits}D${yymm}${TRACK2_SERVICE_CODE}00000`;
-  if (nibbles.length % 2 === 1) nibbles += 'F';
-  const bytes = new Uint8Array(nibbles.length / 2);
-  for (let index = 0; index < bytes.length; index++) bytes[index] = Number.parseInt(nibbles.slice(index * 2, index * 2 + 2), 16);
-  return bytes;
+export function buildTrack2(pan: Uint8Array, expiry: Uint8Array): Uint8Array | undefined {
+  try {
+    const text = buildTrack2Text({
+      pan: toHex(pan).replace(/F+$/, ''), expiry: toHex(expiry.subarray(0, 2)), serviceCode: TRACK2_SERVICE_CODE, discretionaryData: '00000', separator: 'D',
+    });
+    return encodeTrack2Equivalent(text);
+  } catch {
+    return undefined;
+  }
 }
