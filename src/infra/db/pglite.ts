@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parse, PGlite, protocol, types } from '@electric-sql/pglite';
+import { parse, PGlite, protocol, types, type messages } from '@electric-sql/pglite';
 import { concatBytes } from '../../lib/bytes.js';
 import { TesseraError } from '../../lib/errors.js';
 import type { Session, SessionLease, SessionResult, SessionSource } from './driver.js';
@@ -92,19 +92,31 @@ function withoutParameterValues(error: unknown): unknown {
   return error;
 }
 
-/** Statements whose parameter types are remembered; Kysely builds the same text for the same query shape. */
-export const PGLITE_STATEMENT_TYPES_CACHED_MAX = 2_000;
+/** Named prepared statements kept in the session; Kysely builds the same text for the same query shape. */
+export const PGLITE_PREPARED_STATEMENTS_MAX = 500;
+
+/** DDL changes what a prepared statement's result may look like: every prepared statement is dropped after one. */
+const DDL = /^\s*(create|alter|drop|comment|truncate)\b/i;
+
+type ParameterDescriptionMessage = messages.ParameterDescriptionMessage;
+
+interface PreparedStatement {
+  readonly name: string;
+  readonly parameterTypes: readonly number[];
+}
 
 /**
  * PGlite's own `query` crosses into WebAssembly six times per statement (Parse, Describe, Bind,
- * Describe, Execute, Sync). Once the server has told us a statement's parameter types we remember
- * them by statement text and send the whole extended-protocol exchange in one call, with values
- * serialized by PGlite's own serializers for those types: the server sees exactly what `query`
- * would have sent it.
+ * Describe, Execute, Sync) and PostgreSQL parses and plans the text every time. Here each distinct
+ * statement text is prepared once as a named statement (the server tells its parameter types), and
+ * every later execution is one call with Bind/Describe/Execute/Sync: PostgreSQL keeps the parsed
+ * statement and its plan cache, and re-plans by itself when a table it uses changes. Values are
+ * serialized by PGlite's own serializers for those types: the server sees what `query` would have sent.
  */
 class PGliteSession implements Session {
   readonly #pglite: PGlite;
-  readonly #parameterTypes = new Map<string, readonly number[]>();
+  readonly #prepared = new Map<string, PreparedStatement>();
+  #nextStatement = 0;
 
   constructor(pglite: PGlite) {
     this.#pglite = pglite;
@@ -113,31 +125,53 @@ class PGliteSession implements Session {
   async run(sql: string, parameters: readonly unknown[]): Promise<SessionResult> {
     try {
       if (parameters.length === 0) {
-        // Simple query protocol, as pg uses without parameters: several statements may run.
-        const results = await this.#pglite.exec(sql);
-        const last = results.at(-1);
+        // Simple query protocol, as pg uses without parameters: several statements may run. One
+        // protocol call, as for prepared statements (PGlite's `exec` makes several).
+        const pglite = this.#pglite;
+        const messages = await pglite.runExclusive(() => pglite.execProtocolStream(protocol.serialize.query(sql), { syncToFs: false }));
+        if (!pglite.isInTransaction()) await pglite.syncToFs();
+        if (DDL.test(sql)) await this.#forgetPrepared();
+        const last = parse.parseResults(messages, pglite.parsers).at(-1);
         return { rows: last?.rows ?? [], command: last?.command, rowCount: last?.rowCount };
       }
-      const parameterTypes = this.#parameterTypes.get(sql) ?? await this.#describe(sql);
-      return await this.#runExtended(sql, parameterTypes, parameters);
+      const statement = this.#prepared.get(sql) ?? await this.#prepare(sql);
+      return await this.#runPrepared(statement, parameters);
     } catch (error) {
       throw withoutParameterValues(error);
     }
   }
 
-  async #describe(sql: string): Promise<readonly number[]> {
-    const description = await this.#pglite.describeQuery(sql);
-    const parameterTypes = description.queryParams.map((parameter) => parameter.dataTypeID);
-    if (this.#parameterTypes.size >= PGLITE_STATEMENT_TYPES_CACHED_MAX) {
-      // Forget the oldest entry (Map keeps insertion order): a bounded cache, not an LRU.
-      const oldest = this.#parameterTypes.keys().next();
-      if (oldest.done !== true) this.#parameterTypes.delete(oldest.value);
+  async #prepare(sql: string): Promise<PreparedStatement> {
+    const pglite = this.#pglite;
+    if (this.#prepared.size >= PGLITE_PREPARED_STATEMENTS_MAX) {
+      // Drop the oldest (Map keeps insertion order): a bounded cache, not an LRU.
+      const [oldestSql, oldest] = this.#prepared.entries().next().value as [string, PreparedStatement];
+      this.#prepared.delete(oldestSql);
+      await pglite.runExclusive(() => pglite.execProtocolStream(
+        concatBytes(protocol.serialize.close({ type: 'S', name: oldest.name }), protocol.serialize.sync()), { syncToFs: false },
+      ));
     }
-    this.#parameterTypes.set(sql, parameterTypes);
-    return parameterTypes;
+    const name = `tessera_${(this.#nextStatement++).toString(36)}`;
+    // Parse fails as a whole (syntax, unknown table, aborted transaction): then nothing is kept.
+    const messages = await pglite.runExclusive(() => pglite.execProtocolStream(concatBytes(
+      protocol.serialize.parse({ name, text: sql, types: [] }),
+      protocol.serialize.describe({ type: 'S', name }),
+      protocol.serialize.sync(),
+    ), { syncToFs: false }));
+    const description = messages.find((message): message is ParameterDescriptionMessage => message.name === 'parameterDescription');
+    const statement: PreparedStatement = { name, parameterTypes: description?.dataTypeIDs ?? [] };
+    this.#prepared.set(sql, statement);
+    return statement;
   }
 
-  async #runExtended(sql: string, parameterTypes: readonly number[], parameters: readonly unknown[]): Promise<SessionResult> {
+  async #forgetPrepared(): Promise<void> {
+    if (this.#prepared.size === 0) return;
+    this.#prepared.clear();
+    await this.#pglite.exec('deallocate all');
+  }
+
+  async #runPrepared(statement: PreparedStatement, parameters: readonly unknown[]): Promise<SessionResult> {
+    const { parameterTypes } = statement;
     assert.equal(parameterTypes.length, parameters.length, 'the statement takes as many parameters as were given');
     const pglite = this.#pglite;
     const values = parameters.map((value, index) => {
@@ -150,8 +184,7 @@ class PGliteSession implements Session {
       return JSON.stringify(value);
     });
     const message = concatBytes(
-      protocol.serialize.parse({ text: sql, types: [...parameterTypes] }),
-      protocol.serialize.bind({ values }),
+      protocol.serialize.bind({ statement: statement.name, values }),
       protocol.serialize.describe({ type: 'P' }),
       protocol.serialize.execute({}),
       protocol.serialize.sync(),
