@@ -51,8 +51,8 @@ async function provision(index: number): Promise<void> {
   if (pre.state !== 'completed') throw new Error(`pre-personalization ${pre.state}`);
   const provisional = await client.provisionalKeys(cin);
   const channel = await SPSecureChannel.open(client, conversation.conversationId, provisional, 0x03);
-  await channel.rotateKeys(SP_KEYS);
-  await channel.personalize('F0544553539901C1', [fromHex('5A0862000000000000055F2403301231')]);
+  // PUT KEY, INSTALL [for personalization] and STORE DATA as one script, as an SP TSM sends them.
+  await channel.rotateKeys(SP_KEYS, SPSecureChannel.personalizationCommands('F0544553539901C1', [fromHex('5A0862000000000000055F2403301231')]));
   await client.activate({ cin, msi, serviceId: 'bench-pay', spName: 'bench-bank', prn: `PRN${index}` });
   await client.endConversation(conversation.conversationId, 'completed');
   port?.postMessage({ type: 'card-done', index, cin } satisfies SpWorkerMessage);

@@ -186,34 +186,49 @@ export class SPSecureChannel {
     return channel;
   }
 
-  /** Sends plain commands wrapped one script each (the MAC chain needs each answer before the next command). */
+  /**
+   * Sends plain commands as one script, all wrapped before any answer comes back: the C-MAC chain
+   * runs over commands only, and each response is checked against its own command. The card stops
+   * at the first error, so a failed command fails the script and the rest do not run.
+   */
   async send(commands: readonly CommandAPDU[]): Promise<Uint8Array[]> {
-    const answers: Uint8Array[] = [];
-    for (const command of commands) {
-      const result = await this.#client.script(this.#conversationId, 'sp', [this.#host.wrapCommand(encodeCommandAPDU(command))]);
-      const [response] = requireCompleted(result, `command ${toHex(Uint8Array.of(command.ins))}`);
-      const unwrapped = this.#host.unwrapResponse(fromHex(response ?? ''));
-      answers.push(new Uint8Array([...unwrapped.data, unwrapped.sw >> 8, unwrapped.sw & 0xff]));
+    const wrapped = commands.map((command) => this.#host.wrapCommand(encodeCommandAPDU(command)));
+    const result = await this.#client.script(this.#conversationId, 'sp', wrapped);
+    const responses = requireCompleted(result, `commands ${commands.map((command) => toHex(Uint8Array.of(command.ins))).join(' ')}`);
+    if (responses.length !== commands.length) {
+      throw new TesseraError('ERR_TSM_SCRIPT_FAILED', `sent ${commands.length} commands, received ${responses.length} responses`);
     }
-    return answers;
+    return responses.map((response) => {
+      const unwrapped = this.#host.unwrapResponse(fromHex(response));
+      return new Uint8Array([...unwrapped.data, unwrapped.sw >> 8, unwrapped.sw & 0xff]);
+    });
   }
 
-  /** PUT KEY replacing the current keyset with the SP's own (GP 2.3 §11.8, keys under the current K-DEK). */
-  async rotateKeys(next: Keyset): Promise<void> {
+  /**
+   * PUT KEY replacing the current keyset with the SP's own (GP 2.3 §11.8, keys under the current
+   * K-DEK); `alsoSend` follow in the same script (the session keeps its session keys until it ends).
+   */
+  async rotateKeys(next: Keyset, alsoSend: readonly CommandAPDU[] = []): Promise<Uint8Array[]> {
     const component = (key: Uint8Array) => ({ keyType: 0x88, keyData: encryptKeyWithDEK(this.#keyset.dek, key), keyCheckValue: computeAESKeyCheckValue(key) });
-    await this.send([{
+    const answers = await this.send([{
       cla: 0x80, ins: 0xd8, p1: this.#keyset.version, p2: 0x81, le: 256,
       data: encodePutKeyData({ keyVersionNumber: next.version, keys: [component(next.enc), component(next.mac), component(next.dek)] }),
-    }]);
+    }, ...alsoSend]);
     this.#keyset = next;
+    return answers.slice(1);
   }
 
   /** INSTALL [for personalization] of the instance, then STORE DATA blocks (GP 2.3 §11.5.2.3.6, §11.11). */
-  async personalize(instanceAid: string, blocks: readonly Uint8Array[]): Promise<void> {
+  static personalizationCommands(instanceAid: string, blocks: readonly Uint8Array[]): CommandAPDU[] {
     const install = encodeInstallCommand({ kind: 'personalization', applicationAID: fromHex(instanceAid) });
-    await this.send([
+    return [
       { cla: 0x80, ins: 0xe6, p1: install.p1, p2: 0x00, data: install.data, le: 256 },
       ...blocks.map((block, index) => ({ cla: 0x80, ins: 0xe2, p1: index === blocks.length - 1 ? 0x80 : 0x00, p2: index, data: block })),
-    ]);
+    ];
+  }
+
+  /** Personalization as one script (see personalizationCommands). */
+  async personalize(instanceAid: string, blocks: readonly Uint8Array[]): Promise<void> {
+    await this.send(SPSecureChannel.personalizationCommands(instanceAid, blocks));
   }
 }

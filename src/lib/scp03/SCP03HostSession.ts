@@ -84,8 +84,16 @@ interface OpenSession {
   readonly card: SCP03CardInformation;
   chainingValue: Uint8Array;
   encryptionCounter: number;
-  responsePending: boolean;
+  /**
+   * Commands wrapped whose responses have not been unwrapped yet, oldest first: each response is
+   * checked with its own command's MAC chaining value and counter, so a script of several
+   * commands can go to the card at once (the C-MAC chain depends on commands only).
+   */
+  readonly awaiting: { readonly chainingValue: Uint8Array; readonly encryptionCounter: number }[];
 }
+
+/** Commands wrapped ahead of their responses at most (a script's worth). */
+export const SCP03_COMMANDS_AWAITING_MAX = 255;
 
 /** Where the host is in the protocol, with exactly the values that step needs. */
 type Phase =
@@ -301,7 +309,7 @@ export class SCP03HostSession {
     this.#phase = {
       state: 'authenticated',
       session: {
-        sessionKeys, securityLevel, card, chainingValue, encryptionCounter: 0, responsePending: false,
+        sessionKeys, securityLevel, card, chainingValue, encryptionCounter: 0, awaiting: [],
         macContext: new AESCMACContext(sessionKeys.mac), rmacContext: new AESCMACContext(sessionKeys.rmac),
       },
     };
@@ -316,10 +324,11 @@ export class SCP03HostSession {
    * C-DECRYPTION a non-empty data field is padded and encrypted; the class byte gets the secure
    * messaging indication; the C-MAC over the chaining value, the header with the new Lc and the
    * data field is appended. Le is kept. Lengths become extended only when the command needs it.
+   * Several commands may be wrapped before their responses come back; unwrap the responses in order.
    */
   wrapCommand(command: CommandAPDU | Uint8Array): Uint8Array {
     const session = this.#requireSession();
-    if (session.responsePending) throw stateError('unwrap the response to the previous command first');
+    if (session.awaiting.length >= SCP03_COMMANDS_AWAITING_MAX) throw stateError(`unwrap responses first: ${SCP03_COMMANDS_AWAITING_MAX} commands await theirs`);
     const plain = command instanceof Uint8Array ? parseCommandAPDU(command) : { ...command, data: copyBytes(command.data) };
     const cla = this.#securedCLAFor(plain.cla);
 
@@ -339,7 +348,7 @@ export class SCP03HostSession {
     const header = { cla, ins: plain.ins, p1: plain.p1, p2: plain.p2 };
     const mac = computeSCP03CommandMAC(session.macContext, session.chainingValue, header, lcField(wrappedDataBytes, extended), body);
     session.chainingValue = mac;
-    session.responsePending = true;
+    session.awaiting.push({ chainingValue: mac, encryptionCounter: session.encryptionCounter });
     const wrapped: CommandAPDU = { ...header, data: concatBytes(body, mac.subarray(0, macBytes)), extended };
     return encodeCommandAPDU(plain.le === undefined ? wrapped : { ...wrapped, le: plain.le });
   }
@@ -360,23 +369,23 @@ export class SCP03HostSession {
   }
 
   /**
-   * Verifies and decrypts the response to the last wrapped command (Amendment D §6.2.5, §6.2.7).
-   * With R-MAC, '9000' and warnings must carry a valid R-MAC; other status words must come alone.
-   * Any failure closes the session and throws the uniform verification error.
+   * Verifies and decrypts the response to the oldest wrapped command still awaiting one (Amendment D
+   * §6.2.5, §6.2.7). With R-MAC, '9000' and warnings must carry a valid R-MAC; other status words
+   * must come alone. Any failure closes the session and throws the uniform verification error.
    */
   unwrapResponse(response: Uint8Array): ResponseAPDU {
     const session = this.#requireSession();
-    if (!session.responsePending) throw stateError('no wrapped command is awaiting a response');
-    session.responsePending = false;
+    const command = session.awaiting.shift();
+    if (command === undefined) throw stateError('no wrapped command is awaiting a response');
     try {
-      return this.#unwrap(session, parseResponseAPDU(response));
+      return this.#unwrap(session, command, parseResponseAPDU(response));
     } catch (error) {
       this.close();
       throw error;
     }
   }
 
-  #unwrap(session: OpenSession, received: ResponseAPDU): ResponseAPDU {
+  #unwrap(session: OpenSession, command: OpenSession['awaiting'][number], received: ResponseAPDU): ResponseAPDU {
     if (!hasResponseMAC(session.securityLevel)) return received;
     if (!isProtectedStatusWord(received.sw)) {
       if (received.data.length !== 0) throw scp03VerificationFailure();
@@ -385,10 +394,10 @@ export class SCP03HostSession {
     const macBytes = scp03ChallengeBytes(this.mode);
     if (received.data.length < macBytes) throw scp03VerificationFailure();
     const body = received.data.subarray(0, received.data.length - macBytes);
-    const expectedMAC = computeSCP03ResponseMAC(session.rmacContext, session.chainingValue, body, received.sw);
+    const expectedMAC = computeSCP03ResponseMAC(session.rmacContext, command.chainingValue, body, received.sw);
     if (!constantTimeEqual(expectedMAC.subarray(0, macBytes), received.data.subarray(body.length))) throw scp03VerificationFailure();
     if (!hasResponseEncryption(session.securityLevel) || body.length === 0) return { data: copyBytes(body), sw: received.sw };
-    return { data: decryptSCP03ResponseData(session.sessionKeys.enc, session.encryptionCounter, body), sw: received.sw };
+    return { data: decryptSCP03ResponseData(session.sessionKeys.enc, command.encryptionCounter, body), sw: received.sw };
   }
 
   #requireSession(): OpenSession {

@@ -259,10 +259,29 @@ describe('SCP03 secured commands', () => {
     assert.equal(pair.card.state, 'idle');
   });
 
-  it('the host refuses a second command before the response, and a command for another channel', () => {
-    const { host } = authenticatedPair(0x01);
-    host.wrapCommand(GET_DATA);
-    assert.throws(() => host.wrapCommand(GET_DATA), isStateError);
+  it('the host pipelines commands: each response is checked against its own command, in order', () => {
+    const { card, host } = authenticatedPair(0x33);
+    const commands = [GET_DATA, STORE_DATA, GET_DATA].map((command) => host.wrapCommand(command));
+    const responses = commands.map((command, index) => {
+      assert.ok(card.unwrapCommand(command).ok);
+      return card.wrapResponse(Uint8Array.of(index, 0xaa), 0x9000);
+    });
+    for (const [index, response] of responses.entries()) assert.deepEqual(host.unwrapResponse(response), { data: Uint8Array.of(index, 0xaa), sw: 0x9000 });
+    assert.throws(() => host.unwrapResponse(responses[0] ?? new Uint8Array()), isStateError);
+  });
+
+  it('pipelined responses out of order are refused and close the host session', () => {
+    const { card, host } = authenticatedPair(0x33);
+    const commands = [GET_DATA, GET_DATA].map((command) => host.wrapCommand(command));
+    const responses = commands.map((command) => {
+      assert.ok(card.unwrapCommand(command).ok);
+      return card.wrapResponse(fromHex('0102'), 0x9000);
+    });
+    assert.throws(() => host.unwrapResponse(responses[1] ?? new Uint8Array()), isVerifyError);
+    assert.equal(host.state, 'idle');
+  });
+
+  it('the host refuses a command for another channel', () => {
     const fresh = authenticatedPair(0x01);
     assert.throws(() => fresh.host.wrapCommand(fromHex('81CA006600')), isTesseraErrorWithCode(LibErrorCode.apduMalformed));
     assert.throws(() => fresh.host.wrapCommand(fromHex('84CA006600')), isTesseraErrorWithCode(LibErrorCode.apduMalformed));
