@@ -91,6 +91,7 @@ export function formatDeviceStatus(status: DeviceStatus): string {
   for (const line of credentials.slice(1)) lines.push(`                        ${line}`);
   const peripherals = status.peripherals;
   lines.push(`    peripherals         keypad ${peripherals.keypadPaired ? 'paired' : 'NOT paired'}, sensor ${peripherals.sensorPaired ? 'paired' : 'NOT paired'}, payment mode ${peripherals.paymentMode ? 'on' : 'off'}, NFC ${peripherals.nfc ? 'on' : 'off'}, cellular ${peripherals.cellular ? 'on' : 'off'}`);
+  lines.push(`    payment reports     ${status.paymentReportsPending === 0 ? 'none pending' : `${status.paymentReportsPending} pending for the TSM's fraud feed (sent by the next update)`}`);
   return lines.join('\n');
 }
 
@@ -209,6 +210,10 @@ export function registerDeviceCommands(program: Command): void {
       const opened = open(dir, options);
       const client = tsmClient(options);
       try {
+        const reports = await opened.flushPaymentReports(client);
+        if (reports.delivered.length > 0) console.log(`payment reports delivered to the TSM's fraud feed: ${reports.delivered.length}`);
+        for (const refused of reports.refused) console.log(`payment report ${refused.counter} REFUSED by the TSM (${refused.code}, dropped)`);
+        if (reports.pending > 0) console.log(`payment reports still pending: ${reports.pending}`);
         const applications = await opened.update(client, (card, agentOptions) => runCardAgent(card, agentOptions));
         for (const application of applications.installed) console.log(`installed ${application.name} ${application.version} (${application.instanceAid}): the App SE verified the TSM's signature`);
         for (const refused of applications.failed) console.log(`REFUSED ${refused.packageAid}: ${refused.code} (nothing installed)`);

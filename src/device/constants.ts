@@ -29,3 +29,8 @@ export const APP_SE_IMAGE_NAME = 'app-se.card';
 export const CRYPTO_SE_IMAGE_NAME = 'crypto-se.card';
 export const PERIPHERALS_FILE_NAME = 'peripherals.sealed';
 export const DEVICE_FORMAT = 'tessera-device/1';
+/** The outbox of payment attestations for the TSM's fraud feed (paymentReports.ts). */
+export const PAYMENT_REPORTS_FILE_NAME = 'payment-reports.json';
+export const PAYMENT_REPORTS_FORMAT = 'tessera-payment-reports/1';
+/** Attestations the outbox keeps at most; past it the oldest goes. */
+export const PAYMENT_REPORTS_PENDING_MAX = 64;

@@ -2,12 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bytesEqual, fromHex, toHex } from '../lib/bytes.js';
+import { isTesseraError } from '../lib/errors.js';
 import { createSystemRandomSource, type RandomSource } from '../lib/crypto/index.js';
 import { decodeTLV } from '../lib/tlv/index.js';
 import { openCardImage, type AppletFirmware, type SmartCard } from '../card/client.js';
 import {
   beginRegistrationCommand, changePINCommand, CREDENTIAL_SLOT_MAX, CRYPTO_SE_FIRMWARE_CLASS, CRYPTO_SE_TAG, createCryptoSEApplet, DEVICE_CERTIFICATE_SLOT,
-  DEVICE_KEY_SLOT, enrolFingerCommand, FINGER_SLOT_MAX, FINGER_SLOT_MIN, getDataCommand, getPublicKeyCommand, keyInCardNumberCommand, parseStatus,
+  DEVICE_KEY_SLOT, enrolFingerCommand, FINGER_SLOT_MAX, FINGER_SLOT_MIN, getDataCommand, getPaymentAttestationCommand, getPublicKeyCommand,
+  keyInCardNumberCommand, parsePaymentAttestation, parseStatus,
   readCertificate, readMaskedPANCommand, registrationCounterText, ROOT_CA_CERTIFICATE_SLOT, signCommands, storeCertificateCommands,
   storeCredentialPackageCommand, verifyBiometricCommand, verifyPINCommand, type CallerIdentity, type CryptoSEStatus,
 } from '../applets/crypto-se/client.js';
@@ -20,6 +22,7 @@ import { DEVICE_FILE_NAME, DEVICE_FORMAT, ENROLMENT_ROUNDS_MAX, PAYMENT_APPLICAT
 import { CryptoSELink, require9000, type CardAnswer } from './cryptoSEDriver.js';
 import { deviceError, DeviceErrorCode, swText } from './errors.js';
 import { writeFileAtomic } from './files.js';
+import { PaymentReportOutbox, type PendingPaymentReport } from './paymentReports.js';
 import { FingerprintSensorModel } from './peripherals/fingerprintSensor.js';
 import { KeypadModel } from './peripherals/keypad.js';
 import { loadPeripheralSecrets, savePeripheralSecrets, type PeripheralSecretsFile } from './peripherals/peripheralStore.js';
@@ -36,6 +39,20 @@ const COUNTER_BYTES = 8;
 const FINGER_ATTEMPTS_MAX = 3;
 /** Proactive exchanges one reader command may need (READ PAYMENT DATA or GENERATE AC: one each). */
 const PROACTIVE_ROUNDS_MAX = 4;
+/** The reader's GENERATE AC (EMV Book 3 §6.5.5): the command whose success ends a tap. */
+const INS_GENERATE_AC = 0xae;
+/** TSM answers that refuse a payment report for good (malformed, bad signature, replay): retrying cannot help. */
+const PAYMENT_REPORT_FINAL_STATUSES: ReadonlySet<number> = new Set([400, 409]);
+
+/** What one delivery round of the payment-report outbox did. */
+export interface PaymentReportFlush {
+  /** Attestation counters the TSM stored. */
+  readonly delivered: readonly string[];
+  /** Counters the TSM refused for good (dropped from the outbox), with its error code. */
+  readonly refused: readonly { readonly counter: string; readonly code: string }[];
+  /** Still waiting (the TSM was unreachable or not ready for them). */
+  readonly pending: number;
+}
 
 /** Runs the App SE's admin agent against the TSM's OTA endpoint until `signal` aborts (src/card/agent's runCardAgent). */
 export type OTAAgentRunner = (card: SmartCard, options: { readonly tsmUrl: string; readonly ca: string; readonly signal: AbortSignal; readonly pollDelayMs: number }) => Promise<void>;
@@ -87,6 +104,7 @@ export class Device {
   readonly #deviceKey: Uint8Array;
   readonly #random: RandomSource;
   readonly #now: () => number;
+  readonly #paymentReports: PaymentReportOutbox;
 
   constructor(directory: string, options: OpenDeviceOptions) {
     this.directory = directory;
@@ -106,6 +124,7 @@ export class Device {
     this.keypad = new KeypadModel(this.#secrets.keypad, persistSecrets);
     this.sensor = new FingerprintSensorModel(this.#secrets.sensor, persistSecrets, this.#random);
     this.radios = new RadioModels(this.#file.radios, this.#file.msisdn, () => this.#save());
+    this.#paymentReports = new PaymentReportOutbox(directory);
   }
 
   get id(): string {
@@ -229,6 +248,7 @@ export class Device {
    */
   async update(tsm: DeviceTsmClient, runAgent: OTAAgentRunner): Promise<{ installed: InstalledApplication[]; failed: { packageAid: string; code: string }[] }> {
     if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first');
+    await this.#deliverPendingReports(tsm);
     const catalogue = await tsm.updates(this.id);
     const pending = catalogue.applications.filter((application) => application.installedVersion !== application.version);
     const installed: InstalledApplication[] = [];
@@ -281,6 +301,7 @@ export class Device {
    */
   async receiveCredentials(tsm: DeviceTsmClient): Promise<{ stored: { slot: number; counter: string }[]; refused: { counter: string; sw: string }[] }> {
     if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first');
+    await this.#deliverPendingReports(tsm);
     const answer = await tsm.credentialPackages(this.id, this.lastCredentialCounter());
     const stored: { slot: number; counter: string }[] = [];
     const refused: { counter: string; sw: string }[] = [];
@@ -335,6 +356,7 @@ export class Device {
       applications: this.appSE.installedApplications(),
       credentials,
       peripherals: { keypadPaired: card.keypadPaired, sensorPaired: card.sensorPaired, paymentMode: this.radios.paymentMode, nfc: this.radios.nfcEnabled, cellular: this.radios.cellularEnabled },
+      paymentReportsPending: this.#paymentReports.pending().length,
     };
   }
 
@@ -376,6 +398,66 @@ export class Device {
   }
 
   #emulate(commandAPDU: Uint8Array): Uint8Array {
+    const response = this.#emulateCommand(commandAPDU);
+    const sw = ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
+    if (commandAPDU[1] === INS_GENERATE_AC && sw === SW_SUCCESS) this.#collectPaymentAttestation();
+    return response;
+  }
+
+  /**
+   * The tap is complete (the reader has its cryptogram): read the payment attestation the Crypto SE
+   * made at GENERATE AC — once, in the session the tap ran in — and keep it in the outbox for the
+   * TSM (payment mode has the other radios off). The host relays it: it is signed on the card.
+   * Whatever goes wrong here must not change the reader's answer, so failures only lose the report.
+   */
+  #collectPaymentAttestation(): void {
+    try {
+      const answer = this.#cryptoSE.send(getPaymentAttestationCommand());
+      if (answer.sw !== SW_SUCCESS) return;
+      const attestation = parsePaymentAttestation(answer.data);
+      this.#paymentReports.add(attestation.record, attestation.signature, attestation.fields.counter);
+    } catch {
+      // A malformed answer or a full disk: the payment stands, the fraud feed misses one report.
+    }
+  }
+
+  /** Payment attestations waiting for the TSM, oldest first. */
+  pendingPaymentReports(): readonly PendingPaymentReport[] {
+    return this.#paymentReports.pending();
+  }
+
+  /**
+   * Delivers the outbox to the TSM's fraud feed, oldest first (the TSM wants each device's counters
+   * to grow). A report the TSM stores or refuses for good (400 malformed or bad signature, 409
+   * replay — which is also what a retry after a lost answer gets) leaves the outbox; on anything
+   * else — the TSM unreachable, 5xx, the device not registered yet — delivery stops and the rest
+   * waits for the next call.
+   */
+  async flushPaymentReports(tsm: DeviceTsmClient): Promise<PaymentReportFlush> {
+    const delivered: string[] = [];
+    const refused: { counter: string; code: string }[] = [];
+    for (const report of this.#paymentReports.pending()) {
+      try {
+        const answer = await tsm.paymentReport(this.id, report);
+        delivered.push(answer.attestationCounter);
+      } catch (error) {
+        const status = isTesseraError(error) ? error.details?.['status'] : undefined;
+        if (typeof status !== 'number' || !PAYMENT_REPORT_FINAL_STATUSES.has(status)) break;
+        const code = isTesseraError(error) ? error.details?.['code'] : undefined;
+        refused.push({ counter: report.counter, code: typeof code === 'string' ? code : 'unknown' });
+      }
+      this.#paymentReports.remove(report.record);
+    }
+    return { delivered, refused, pending: this.#paymentReports.pending().length };
+  }
+
+  /** "Sent on the next call": other calls to the TSM deliver waiting reports first, and never fail because of them. */
+  async #deliverPendingReports(tsm: DeviceTsmClient): Promise<void> {
+    if (this.#paymentReports.pending().length === 0) return;
+    await this.flushPaymentReports(tsm).catch(() => undefined);
+  }
+
+  #emulateCommand(commandAPDU: Uint8Array): Uint8Array {
     const card = this.appSE.card;
     let response = card.transmit(commandAPDU);
     for (let round = 0; round < PROACTIVE_ROUNDS_MAX; round++) {

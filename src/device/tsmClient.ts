@@ -38,14 +38,25 @@ export interface UpdateOutcomeAnswer {
   readonly failed: readonly { readonly packageAid: string; readonly code: string; readonly message: string }[];
 }
 
+/** What the TSM stored of a payment report (the fraud feed): nothing else. */
+export interface PaymentReportAnswer {
+  readonly deviceId: string;
+  readonly attestationCounter: string;
+  readonly lastFour: string;
+  readonly atc: number;
+  readonly transactionDate: string;
+  readonly receivedAt: string;
+}
+
 export interface CredentialPackagesAnswer {
   readonly packages: readonly { readonly counter: string; readonly credentialSlot: number; readonly package: string }[];
 }
 
 /**
  * The device's client for the TSM's device API (HTTPS, server-authenticated with the TSM root the
- * Crypto SE holds): registration, the application catalogue, credential packages. It carries only
- * public or sealed data: a certification request, AIDs, packages sealed to the Crypto SE key.
+ * Crypto SE holds): registration, the application catalogue, credential packages, payment reports.
+ * It carries only public or sealed data: a certification request, AIDs, packages sealed to the
+ * Crypto SE key, payment attestations (last four digits and a signature).
  */
 export class DeviceTsmClient {
   readonly #options: DeviceTsmClientOptions;
@@ -82,6 +93,11 @@ export class DeviceTsmClient {
 
   credentialPackages(deviceId: string, afterCounter: string): Promise<CredentialPackagesAnswer> {
     return this.#call('GET', `/v1/devices/${deviceId}/credential-packages?after=${afterCounter}`);
+  }
+
+  /** Delivers one payment attestation (record and DER signature, hex) to the fraud feed. */
+  paymentReport(deviceId: string, report: { readonly record: string; readonly signature: string }): Promise<PaymentReportAnswer> {
+    return this.#call('POST', `/v1/devices/${deviceId}/payment-reports`, { record: report.record, signature: report.signature });
   }
 
   #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -91,6 +91,8 @@ export interface DeviceStatus {
   readonly applications: readonly InstalledApplication[];
   readonly credentials: readonly CredentialStatus[];
   readonly peripherals: { readonly keypadPaired: boolean; readonly sensorPaired: boolean; readonly paymentMode: boolean; readonly nfc: boolean; readonly cellular: boolean };
+  /** Payment attestations in the outbox, waiting for the TSM's fraud feed. */
+  readonly paymentReportsPending: number;
 }
 
 /** What a PIN or finger check answered. */

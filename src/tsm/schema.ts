@@ -1,6 +1,7 @@
 import { sql, type Generated, type Kysely } from 'kysely';
 import { idempotencyMigration, type Migration } from '../infra/db/index.js';
 import { deviceMigrations, type DeviceTables } from './devices/schema.js';
+import { fraudMigrations } from './fraud/schema.js';
 
 /** The TSM's PostgreSQL schema. Table names are schema-qualified (src/infra/db/README.md). */
 export const TSM_SCHEMA = 'tsm';
@@ -319,4 +320,5 @@ export const tsmMigrations: readonly Migration[] = [
     },
   },
   ...deviceMigrations,
+  ...fraudMigrations,
 ];

@@ -17,6 +17,7 @@ import { TSM_SCHEMA, tsmMigrations, type TsmDatabase } from './schema.js';
 import type { CardLinkProvider } from './types.js';
 import { startWorker } from './worker.js';
 import { registerDeviceRoutes, registerDeviceSPRoutes, type ApplicationSigningKey } from './devices/index.js';
+import { registerFraudRoutes } from './fraud/index.js';
 
 export const TSM_VERSION = '1.0.0';
 /** The admin route of one OTA carrier: each MNO's agents use their carrier's URL. */
@@ -123,6 +124,7 @@ export async function startTsm(config: TsmServerConfig, deps: TsmServerDeps): Pr
   addHealthRoute(ota);
   for (const [carrier, gateway] of gateways) await registerOTARoutes(ota, gateway, { path: otaPath(carrier) });
   registerDeviceRoutes(ota, context, deviceDeps);
+  registerFraudRoutes({ device: ota, sp: api }, context, identifySP);
 
   let apiServer: ListeningServer | undefined;
   let otaServer: ListeningServer | undefined;

@@ -11,7 +11,8 @@ export {
   DEVICE_CERTIFICATE_SLOT, DEVICE_KEY_SLOT, ENROL_SIMILARITY_MIN_PERCENT, FINGER_SLOT_MAX, FINGER_SLOT_MIN, MATCH_SIMILARITY_MIN_PERCENT,
   OPTION, OPTION_DEFAULTS, PAIRING_KEY_BYTES, PAYMENT_CVM, PERSONALIZATION_TAG, PIN_TRY_LIMIT_DEFAULT, PRELOADED_KEY_SLOT_MAX,
   PRELOADED_KEY_SLOT_MIN, ROOT_CA_CERTIFICATE_SLOT, SIGN_PURPOSE, STATUS_FLAG, TUNNEL_SOURCE, VERIFICATION_METHOD, VERIFICATION_VALIDITY_MS,
-  BIOMETRIC_TRY_LIMIT_DEFAULT, UNBLOCK_LABEL, CREDENTIAL_PACKAGE_LABEL, APPLICATION_SIGNATURE_LABEL,
+  BIOMETRIC_TRY_LIMIT_DEFAULT, UNBLOCK_LABEL, CREDENTIAL_PACKAGE_LABEL, APPLICATION_SIGNATURE_LABEL, PAYMENT_ATTESTATION_LABEL,
+  PAYMENT_ATTESTATION_RECORD_BYTES, PAYMENT_ATTESTATION_SIGNATURE_BYTES_MAX, PAYMENT_ATTESTATION_VERSION,
 } from './constants.js';
 export type { ACLOperationName, TunnelSourceName } from './constants.js';
 export { CryptoSEErrorCode } from './errors.js';
@@ -23,7 +24,8 @@ export { createModelFinger, presentModelFinger, MODEL_NOISE_SD_MAX, MODEL_NOISE_
 // Host: command builders and response parsers.
 export {
   authorizePaymentCommand, beginRegistrationCommand, changePINCommand, deleteCredentialCommand, encodeAmountField, encodeCurrencyField,
-  encodeKeypadInput, enrolFingerCommand, generateKeyCommand, getChallengeCommand, getDataCommand, getPublicKeyCommand, keyInCardNumberCommand,
+  encodeKeypadInput, enrolFingerCommand, generateKeyCommand, getChallengeCommand, getDataCommand, getPaymentAttestationCommand, getPublicKeyCommand,
+  keyInCardNumberCommand,
   readCertificate, readCertificateCommand, readMaskedPANCommand, signCommands, storeCertificateCommands, storeCredentialPackageCommand,
   unblockPINCommand, verifyBiometricCommand, verifyPINCommand,
 } from './hostCommands.js';
@@ -42,3 +44,9 @@ export type { CredentialPackageInput } from './credentialPackage.js';
 // Payment recipient: the signed payment record.
 export { openPaymentCredential, parsePaymentAuthorization, verifyPaymentAuthorization } from './paymentAuthorization.js';
 export type { PaymentAuthorization } from './paymentAuthorization.js';
+
+// Fraud feed (TSM): the payment attestation record GENERATE AC signs.
+export {
+  decodePaymentAttestationRecord, encodePaymentAttestationRecord, parsePaymentAttestation, paymentAttestationMessage, verifyPaymentAttestation,
+} from './paymentAttestationRecord.js';
+export type { PaymentAttestation, PaymentAttestationFields } from './paymentAttestationRecord.js';

@@ -38,6 +38,8 @@ export const CRYPTO_SE_INS = {
   deleteCredential: 0x5e,
   generateAC: 0xae,
   readPaymentData: 0x76,
+  /** The host reads the payment attestation the last GENERATE AC of this session produced (README.md "Payment attestation"). */
+  getPaymentAttestation: 0x78,
   getChallenge: 0x84,
   getData: 0xca,
 } as const;
@@ -51,6 +53,8 @@ export const CRYPTO_SE_TAG = {
   cryptogramData: 0xc2,
   cryptogramType: 0xc3,
   applicationInterchangeProfile: 0x82,
+  /** GET PAYMENT ATTESTATION answer: the fixed 26-byte record ('9E' carries the signature). */
+  attestationRecord: 0xc1,
   /** Caller template: which App SE application asks (AID + the TSM key it was signed with). */
   caller: 0xe1,
   callerAID: 0x4f,
@@ -243,6 +247,11 @@ export const BLOCKS_MAX = 16;
 export const CVV_DIGITS_MIN = 3;
 export const CVV_DIGITS_MAX = 4;
 export const UNPREDICTABLE_NUMBER_BYTES = 4;
+/** Payment attestation record (README.md "Payment attestation"): version 1, 26 bytes. */
+export const PAYMENT_ATTESTATION_VERSION = 0x01;
+export const PAYMENT_ATTESTATION_RECORD_BYTES = 26;
+/** A DER ECDSA P-256 signature is at most 72 bytes (two 33-byte INTEGERs and their headers). */
+export const PAYMENT_ATTESTATION_SIGNATURE_BYTES_MAX = 72;
 
 // --- Signature and key-derivation labels (domain separation) -----------------------------------
 
@@ -252,6 +261,8 @@ export const UNBLOCK_LABEL = utf8('tessera.crypto-se/unblock-pin/v1');
 export const CREDENTIAL_PACKAGE_LABEL = utf8('tessera.crypto-se/credential-package/v1');
 /** An App SE application's signature covers APPLICATION_SIGNATURE_LABEL ‖ len(AID) ‖ AID ‖ data. */
 export const APPLICATION_SIGNATURE_LABEL = utf8('tessera.crypto-se/application-signature/v1');
+/** The device key signs PAYMENT_ATTESTATION_LABEL ‖ the 26-byte payment attestation record (the fraud feed). */
+export const PAYMENT_ATTESTATION_LABEL = utf8('tessera.crypto-se/payment-attestation/v1');
 /** ECIES KDF info strings. */
 export const ECIES_CREDENTIAL_INFO = utf8('tessera.crypto-se/ecies/credential/v1');
 export const ECIES_PAYMENT_INFO = utf8('tessera.crypto-se/ecies/payment/v1');

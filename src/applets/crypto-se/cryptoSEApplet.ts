@@ -8,6 +8,7 @@ import { deleteCredential, keyInCardNumber, readMaskedPAN, storeCredentialPackag
 import { getData } from './getData.js';
 import { beginRegistration, generateKey, getPublicKey, sign } from './keys.js';
 import { authorizePayment } from './payment.js';
+import { getPaymentAttestation } from './paymentAttestation.js';
 import { personalize } from './personalization.js';
 import { changePIN, getChallenge, unblockPIN, verifyPIN } from './pin.js';
 import { AppletRefusal } from './refusal.js';
@@ -41,6 +42,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [CRYPTO_SE_INS.deleteCredential, deleteCredential],
   [CRYPTO_SE_INS.generateAC, generateApplicationCryptogram],
   [CRYPTO_SE_INS.readPaymentData, readPaymentData],
+  [CRYPTO_SE_INS.getPaymentAttestation, getPaymentAttestation],
   [CRYPTO_SE_INS.getData, getData],
 ]);
 

@@ -7,6 +7,7 @@ import { callerOf, requireGranted } from './acl.js';
 import { packDigits } from './bcd.js';
 import { ACL_OPERATION, CRYPTO_SE_TAG, VERIFICATION_METHOD } from './constants.js';
 import { REQUIRED_METHODS } from './payment.js';
+import { makePaymentAttestation } from './paymentAttestation.js';
 import { encodePANField, ICC_MASTER_KEY_BYTES, isCredentialSlot, requireUsableCredential, type EMVKeys } from './credentials.js';
 import { decodeCommandTLV, notAllowed, onlyTags, refuse, requiredValue } from './refusal.js';
 import { STORE, type CryptoSEStore } from './store.js';
@@ -20,7 +21,8 @@ import { STORE, type CryptoSEStore } from './store.js';
  * - GENERATE AC computes the application cryptogram with the credential's ICC master key for
  *   application cryptograms (MK-AC): EMV common session key on the ATC, ISO/IEC 9797-1 MAC
  *   algorithm 3 with padding method 2 over CDOL1 data ‖ AIP ‖ ATC ‖ IAD (the Visa CVN 18 layout).
- *   It uses the user verification up and counts the ATC first.
+ *   It uses the user verification up and counts the ATC first, and leaves a signed payment
+ *   attestation for the host (paymentAttestation.ts).
  */
 
 export const ATC_MAX = 0xffff;
@@ -85,7 +87,7 @@ export function generateApplicationCryptogram(store: CryptoSEStore, command: App
   const aip = requiredValue(nodes, CRYPTO_SE_TAG.applicationInterchangeProfile);
   if (aip.length !== 2) return { sw: StatusWord.incorrectData };
 
-  requireUsableCredential(store, slot);
+  const credential = requireUsableCredential(store, slot);
   const keys = requireEMVKeys(store, slot);
   const methods = store.verifiedMethods();
   if (!isMet(methods)) return notAllowed('the cryptogram needs the user verification the application asks for');
@@ -100,6 +102,8 @@ export function generateApplicationCryptogram(store: CryptoSEStore, command: App
   const issuerApplicationData = concatBytes(Uint8Array.of(0x06, DERIVATION_KEY_INDEX, CRYPTOGRAM_VERSION_NUMBER), cardVerificationResults(cid, methods));
   const sessionKey = deriveSessionKey({ iccMasterKey: keys.iccMasterKey, atc: atcBytes, method: 'emv-csk' });
   const cryptogram = computeARQC({ sessionKey, data: concatBytes(cdolData, aip, atcBytes, issuerApplicationData) });
+  // The fraud feed (seed 000 [0090]): made under this command's verification, read once by the host.
+  makePaymentAttestation(store, { lastFour: credential.pan.slice(-4), atc, cryptogram });
   const data = encodeTLV([
     primitiveNode(0x9f27, Uint8Array.of(cid)),
     primitiveNode(0x9f36, atcBytes),

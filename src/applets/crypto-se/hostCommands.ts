@@ -193,6 +193,11 @@ export function authorizePaymentCommand(request: AuthorizePaymentRequest): Uint8
   ]), 256);
 }
 
+/** GET PAYMENT ATTESTATION: the host reads, once, the attestation the last GENERATE AC of this session made. */
+export function getPaymentAttestationCommand(): Uint8Array {
+  return command(CRYPTO_SE_INS.getPaymentAttestation, 0x00, 0x00, undefined, 256);
+}
+
 export function getDataCommand(tag: number): Uint8Array {
   return command(CRYPTO_SE_INS.getData, tag >> 8, tag & 0xff, undefined, 256);
 }

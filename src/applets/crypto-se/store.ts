@@ -59,10 +59,14 @@ export const STORE = {
   /** session ‖ 16-byte challenge for RESET RETRY COUNTER. */
   challenge: 'challenge',
   signPending: 'sign.pending',
+  /** Payment attestations made so far (8 bytes): the attestation counter, +1 per GENERATE AC that makes one. */
+  attestationCounter: 'attest.counter',
+  /** session ‖ made-at ms (8) ‖ record (26) ‖ DER signature: the last payment attestation, readable once in this session. */
+  attestationPending: 'attest.pending',
 } as const;
 
 /** Store entries that belong to one session and go when a new one starts. */
-const SESSION_ENTRIES = [STORE.verification, STORE.challenge, STORE.signPending, STORE.certificatePending] as const;
+const SESSION_ENTRIES = [STORE.verification, STORE.challenge, STORE.signPending, STORE.certificatePending, STORE.attestationPending] as const;
 
 const STORAGE_SEED_BYTES = 32;
 const STORAGE_KEY_INFO = utf8('tessera.crypto-se/storage-key/v1');
