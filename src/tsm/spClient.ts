@@ -169,6 +169,8 @@ export class SPSecureChannel {
   readonly #conversationId: string;
   readonly #host: SCP03HostSession;
   #keyset: Keyset;
+  /** EXTERNAL AUTHENTICATE not sent yet: it heads the next script. */
+  #authenticate: Uint8Array | undefined;
 
   private constructor(client: SPClient, conversationId: string, keyset: Keyset, random?: RandomSource) {
     this.#client = client;
@@ -177,12 +179,15 @@ export class SPSecureChannel {
     this.#host = new SCP03HostSession({ keys: { keyVersion: keyset.version, enc: keyset.enc, mac: keyset.mac, dek: keyset.dek }, ...(random === undefined ? {} : { random }) });
   }
 
+  /**
+   * INITIALIZE UPDATE as its own script (the host needs the card's challenge); EXTERNAL
+   * AUTHENTICATE then goes at the head of the first script sent, and is checked with its answer.
+   */
   static async open(client: SPClient, conversationId: string, keyset: Keyset, level: SCP03SecurityLevel, random?: RandomSource): Promise<SPSecureChannel> {
     const channel = new SPSecureChannel(client, conversationId, keyset, random);
     const [initialize] = requireCompleted(await client.script(conversationId, 'sp', [channel.#host.initializeUpdate()]), 'INITIALIZE UPDATE');
     channel.#host.processInitializeUpdateResponse(fromHex(initialize ?? ''));
-    const [authenticate] = requireCompleted(await client.script(conversationId, 'sp', [channel.#host.externalAuthenticate(level)]), 'EXTERNAL AUTHENTICATE');
-    channel.#host.processExternalAuthenticateResponse(fromHex(authenticate ?? ''));
+    channel.#authenticate = channel.#host.externalAuthenticateAhead(level);
     return channel;
   }
 
@@ -192,13 +197,22 @@ export class SPSecureChannel {
    * at the first error, so a failed command fails the script and the rest do not run.
    */
   async send(commands: readonly CommandAPDU[]): Promise<Uint8Array[]> {
-    const wrapped = commands.map((command) => this.#host.wrapCommand(encodeCommandAPDU(command)));
-    const result = await this.#client.script(this.#conversationId, 'sp', wrapped);
-    const responses = requireCompleted(result, `commands ${commands.map((command) => toHex(Uint8Array.of(command.ins))).join(' ')}`);
-    if (responses.length !== commands.length) {
-      throw new TesseraError('ERR_TSM_SCRIPT_FAILED', `sent ${commands.length} commands, received ${responses.length} responses`);
+    const authenticate = this.#authenticate;
+    this.#authenticate = undefined;
+    const script = [
+      ...(authenticate === undefined ? [] : [authenticate]),
+      ...commands.map((command) => this.#host.wrapCommand(encodeCommandAPDU(command))),
+    ];
+    const result = await this.#client.script(this.#conversationId, 'sp', script);
+    if (authenticate !== undefined && result.responses.length > 0) {
+      // Checked first: a refused EXTERNAL AUTHENTICATE is the cause of everything after it failing.
+      this.#host.unwrapResponse(fromHex(result.responses[0] ?? ''));
     }
-    return responses.map((response) => {
+    const responses = requireCompleted(result, `commands ${commands.map((command) => toHex(Uint8Array.of(command.ins))).join(' ')}`);
+    if (responses.length !== script.length) {
+      throw new TesseraError('ERR_TSM_SCRIPT_FAILED', `sent ${script.length} commands, received ${responses.length} responses`);
+    }
+    return responses.slice(authenticate === undefined ? 0 : 1).map((response) => {
       const unwrapped = this.#host.unwrapResponse(fromHex(response));
       return new Uint8Array([...unwrapped.data, unwrapped.sw >> 8, unwrapped.sw & 0xff]);
     });

@@ -89,8 +89,13 @@ interface OpenSession {
    * checked with its own command's MAC chaining value and counter, so a script of several
    * commands can go to the card at once (the C-MAC chain depends on commands only).
    */
-  readonly awaiting: { readonly chainingValue: Uint8Array; readonly encryptionCounter: number }[];
+  readonly awaiting: AwaitingResponse[];
 }
+
+/** What a response still to come answers: EXTERNAL AUTHENTICATE sent ahead, or a wrapped command. */
+type AwaitingResponse =
+  | { readonly kind: 'external-authenticate' }
+  | { readonly kind: 'command'; readonly chainingValue: Uint8Array; readonly encryptionCounter: number };
 
 /** Commands wrapped ahead of their responses at most (a script's worth). */
 export const SCP03_COMMANDS_AWAITING_MAX = 255;
@@ -116,6 +121,30 @@ type Phase =
 
 function stateError(message: string): TesseraError {
   return new TesseraError(LibErrorCode.scp03State, message);
+}
+
+/** A bare '9000' (Amendment D §7.1.2); anything else is a refusal or a protocol error. */
+function checkExternalAuthenticateResponse(response: Uint8Array): ResponseAPDU {
+  const parsed = parseResponseAPDU(response);
+  if (parsed.sw !== 0x9000) throw cardRefused('EXTERNAL AUTHENTICATE', parsed.sw);
+  if (parsed.data.length !== 0) {
+    throw new TesseraError(
+      LibErrorCode.scp03CardResponse,
+      `expected no data in the EXTERNAL AUTHENTICATE response, received ${parsed.data.length} bytes`,
+    );
+  }
+  return parsed;
+}
+
+function openSession(
+  phase: { readonly card: SCP03CardInformation; readonly sessionKeys: SCP03SessionKeys; readonly securityLevel: SCP03SecurityLevel; readonly chainingValue: Uint8Array },
+  awaiting: AwaitingResponse[],
+): OpenSession {
+  const { card, sessionKeys, securityLevel, chainingValue } = phase;
+  return {
+    sessionKeys, securityLevel, card, chainingValue, encryptionCounter: 0, awaiting,
+    macContext: new AESCMACContext(sessionKeys.mac), rmacContext: new AESCMACContext(sessionKeys.rmac),
+  };
 }
 
 function cardRefused(step: string, sw: number): TesseraError {
@@ -287,32 +316,28 @@ export class SCP03HostSession {
   processExternalAuthenticateResponse(response: Uint8Array): void {
     const phase = this.#phase;
     if (phase.state !== 'awaiting-external-authenticate-response') throw stateError('expected EXTERNAL AUTHENTICATE to have been sent first');
-    let parsed: ResponseAPDU;
     try {
-      parsed = parseResponseAPDU(response);
+      checkExternalAuthenticateResponse(response);
     } catch (error) {
       this.close();
       throw error;
     }
-    if (parsed.sw !== 0x9000) {
-      this.close();
-      throw cardRefused('EXTERNAL AUTHENTICATE', parsed.sw);
-    }
-    if (parsed.data.length !== 0) {
-      this.close();
-      throw new TesseraError(
-        LibErrorCode.scp03CardResponse,
-        `expected no data in the EXTERNAL AUTHENTICATE response, received ${parsed.data.length} bytes`,
-      );
-    }
-    const { card, sessionKeys, securityLevel, chainingValue } = phase;
-    this.#phase = {
-      state: 'authenticated',
-      session: {
-        sessionKeys, securityLevel, card, chainingValue, encryptionCounter: 0, awaiting: [],
-        macContext: new AESCMACContext(sessionKeys.mac), rmacContext: new AESCMACContext(sessionKeys.rmac),
-      },
-    };
+    this.#phase = { state: 'authenticated', session: openSession(phase, []) };
+  }
+
+  /**
+   * EXTERNAL AUTHENTICATE sent ahead of its answer, in the same script as the commands wrapped after
+   * it (an SP's script over OTA): the session counts as open at once, and the first response
+   * unwrapped is EXTERNAL AUTHENTICATE's — anything but a bare '9000' closes the session and throws
+   * as processExternalAuthenticateResponse does. The card refuses every command after a failed
+   * EXTERNAL AUTHENTICATE, so nothing wrapped here runs without it.
+   */
+  externalAuthenticateAhead(securityLevel: SCP03SecurityLevel): Uint8Array {
+    const command = this.externalAuthenticate(securityLevel);
+    const phase = this.#phase;
+    if (phase.state !== 'awaiting-external-authenticate-response') throw stateError('externalAuthenticate leaves the session awaiting its answer');
+    this.#phase = { state: 'authenticated', session: openSession(phase, [{ kind: 'external-authenticate' }]) };
+    return command;
   }
 
   #plainCLA(): number {
@@ -348,7 +373,7 @@ export class SCP03HostSession {
     const header = { cla, ins: plain.ins, p1: plain.p1, p2: plain.p2 };
     const mac = computeSCP03CommandMAC(session.macContext, session.chainingValue, header, lcField(wrappedDataBytes, extended), body);
     session.chainingValue = mac;
-    session.awaiting.push({ chainingValue: mac, encryptionCounter: session.encryptionCounter });
+    session.awaiting.push({ kind: 'command', chainingValue: mac, encryptionCounter: session.encryptionCounter });
     const wrapped: CommandAPDU = { ...header, data: concatBytes(body, mac.subarray(0, macBytes)), extended };
     return encodeCommandAPDU(plain.le === undefined ? wrapped : { ...wrapped, le: plain.le });
   }
@@ -378,6 +403,7 @@ export class SCP03HostSession {
     const command = session.awaiting.shift();
     if (command === undefined) throw stateError('no wrapped command is awaiting a response');
     try {
+      if (command.kind === 'external-authenticate') return checkExternalAuthenticateResponse(response);
       return this.#unwrap(session, command, parseResponseAPDU(response));
     } catch (error) {
       this.close();
@@ -385,7 +411,7 @@ export class SCP03HostSession {
     }
   }
 
-  #unwrap(session: OpenSession, command: OpenSession['awaiting'][number], received: ResponseAPDU): ResponseAPDU {
+  #unwrap(session: OpenSession, command: AwaitingResponse & { kind: 'command' }, received: ResponseAPDU): ResponseAPDU {
     if (!hasResponseMAC(session.securityLevel)) return received;
     if (!isProtectedStatusWord(received.sw)) {
       if (received.data.length !== 0) throw scp03VerificationFailure();

@@ -281,6 +281,30 @@ describe('SCP03 secured commands', () => {
     assert.equal(host.state, 'idle');
   });
 
+  it('EXTERNAL AUTHENTICATE sent ahead: the commands after it run in the session it opens', () => {
+    const { card, host } = initializedPair();
+    const script = [host.externalAuthenticateAhead(0x33), host.wrapCommand(GET_DATA), host.wrapCommand(STORE_DATA)];
+    assert.equal(host.state, 'authenticated');
+    assert.ok(card.handleExternalAuthenticate(parseCommandAPDU(script[0] ?? new Uint8Array())).ok);
+    const answers = script.slice(1).map((command, index) => {
+      assert.ok(card.unwrapCommand(command).ok);
+      return card.wrapResponse(Uint8Array.of(index), 0x9000);
+    });
+    assert.deepEqual(host.unwrapResponse(fromHex('9000')), { data: new Uint8Array(), sw: 0x9000 });
+    assert.deepEqual(answers.map((answer) => host.unwrapResponse(answer)), [{ data: Uint8Array.of(0), sw: 0x9000 }, { data: Uint8Array.of(1), sw: 0x9000 }]);
+  });
+
+  it('EXTERNAL AUTHENTICATE sent ahead and refused (6300, or data with 9000) closes the host session', () => {
+    for (const answer of ['6300', '019000']) {
+      const { host } = initializedPair();
+      host.externalAuthenticateAhead(0x01);
+      host.wrapCommand(GET_DATA);
+      assert.throws(() => host.unwrapResponse(fromHex(answer)), isCardResponseError);
+      assert.equal(host.state, 'idle');
+      assert.throws(() => host.wrapCommand(GET_DATA), isStateError);
+    }
+  });
+
   it('the host refuses a command for another channel', () => {
     const fresh = authenticatedPair(0x01);
     assert.throws(() => fresh.host.wrapCommand(fromHex('81CA006600')), isTesseraErrorWithCode(LibErrorCode.apduMalformed));
