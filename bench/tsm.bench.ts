@@ -165,7 +165,7 @@ export const tsmProvisioningBenchmark: Benchmark = {
         `cards per TSM core-second: ${subject.perSecond.toFixed(1)} (issue target: 200 per core on PGlite); TSM CPU per card ${(provisioning.tsmCpuMs / CARDS).toFixed(2)} ms`,
         `wall clock: ${((CARDS * 1000) / provisioning.wallMs).toFixed(1)} cards/s with the TSM thread ${busy(provisioning)} busy; baseline ${((BASELINE_REQUESTS * 1000) / baseline.wallMs).toFixed(0)} requests/s, ${busy(baseline)} busy`,
         `TSM heap after each tenth of the cards (MiB): ${heapSamples.map(mib).join(', ')}`,
-        'each card: enrolment in the registry, then 8 API calls (conversation, pre-personalization, key hand-over, 3 SP-wrapped scripts: INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, PUT KEY + INSTALL + STORE DATA; activation, end)',
+        'each card: enrolment in the registry, then 7 API calls (conversation, pre-personalization, key hand-over, 2 SP-wrapped scripts: INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE + PUT KEY + INSTALL + STORE DATA; activation, end)',
       ],
     };
   },
