@@ -10,14 +10,14 @@ import { createSystemRandomSource } from '../src/lib/crypto/index.js';
 import { encodeLoadFile } from '../src/lib/gp/index.js';
 import { migrate, openDatabase } from '../src/infra/db/index.js';
 import { createLogger } from '../src/infra/log/index.js';
-import { CENTRAL_SD_AID, createMemoryCard, ISD_AID, MNO_SD_AID, newCardState } from '../src/card/client.js';
-import { createEchoApplet, ECHO_FIRMWARE_CLASS } from '../src/applets/echo/client.js';
+import { CENTRAL_SD_AID, ISD_AID, MNO_SD_AID } from '../src/card/client.js';
+import { ECHO_FIRMWARE_CLASS } from '../src/applets/echo/client.js';
 import {
-  addMnoRoute, addServiceProvider, createMemoryKeyStore, issueSPCredential, loadOrCreateTsmPki, LocalCardLinks, registerSecureElement,
-  SPClient, startTsm, TSM_SCHEMA, tsmMigrations, type TsmContext, type TsmDatabase,
+  addMnoRoute, addServiceProvider, createMemoryKeyStore, issueSPCredential, loadOrCreateTsmPki, registerSecureElement,
+  SPClient, startTsm, TSM_SCHEMA, tsmMigrations, type CardLink, type CardLinkProvider, type TsmContext, type TsmDatabase,
 } from '../src/tsm/client.js';
 import type { Benchmark, Measurement } from './harness.js';
-import type { CardGiven, SpWorkerData, SpWorkerMessage } from './tsmSpWorker.js';
+import type { SpWorkerData, SpWorkerMessage, TsmThreadMessage } from './tsmSpWorker.js';
 
 /** Cards provisioned per run: TESSERA_BENCH_TSM_CARDS (bounded), 200 by default. */
 const CARDS = Math.min(Number(process.env['TESSERA_BENCH_TSM_CARDS'] ?? 200), 20_000);
@@ -58,10 +58,11 @@ function mainThreadCpuMs(): number {
  * its PGlite database and the in-process cards all live on this thread, so busy time here is
  * what the TSM costs, without the SP's HTTPS client and SCP03 wrapping.
  */
-async function runWorker(data: SpWorkerData, onMessage: (message: SpWorkerMessage, worker: Worker) => void): Promise<Run> {
+async function runWorker(data: SpWorkerData, onMessage: (message: SpWorkerMessage, worker: Worker) => void, onStart: (worker: Worker) => void = () => undefined): Promise<Run> {
   // A worker thread does not inherit tsx's loader: register it, then load the TypeScript module.
   const script = new URL('./tsmSpWorker.ts', import.meta.url).href;
   const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, { eval: true, workerData: data });
+  onStart(worker);
   const cpuBefore = mainThreadCpuMs();
   const started = performance.now();
   const failures = await new Promise<readonly string[]>((resolve, reject) => {
@@ -78,10 +79,50 @@ async function runWorker(data: SpWorkerData, onMessage: (message: SpWorkerMessag
 }
 
 /**
+ * The cards live in the worker (as phones hold them): the TSM reaches them over the worker's
+ * message channel, as over an OTA link, a batch stopping at the first error as the agent does.
+ */
+class WorkerCardLinks implements CardLinkProvider {
+  readonly #cins = new Set<string>();
+  readonly #pending = new Map<number, (responses: Uint8Array[]) => void>();
+  #next = 0;
+  #worker: Worker | undefined;
+
+  use(worker: Worker): void {
+    this.#worker = worker;
+  }
+
+  attach(cin: string): void {
+    this.#cins.add(cin);
+  }
+
+  detach(cin: string): void {
+    this.#cins.delete(cin);
+  }
+
+  answered(exchange: number, responses: readonly Uint8Array[]): void {
+    this.#pending.get(exchange)?.([...responses]);
+    this.#pending.delete(exchange);
+  }
+
+  linkFor(cin: string): Promise<CardLink | undefined> {
+    const worker = this.#worker;
+    if (worker === undefined || !this.#cins.has(cin)) return Promise.resolve(undefined);
+    return Promise.resolve({
+      exchange: (commands: readonly Uint8Array[]) => new Promise<Uint8Array[]>((resolve) => {
+        const exchange = this.#next++;
+        this.#pending.set(exchange, resolve);
+        worker.postMessage({ type: 'commands', exchange, cin, commands } satisfies TsmThreadMessage);
+      }),
+    });
+  }
+}
+
+/**
  * Full provisioning through the SP-TSM API (HTTPS, mutual TLS) with in-process cards: register,
  * pre-personalize, hand over keys, rotate them with PUT KEY, personalize with STORE DATA, activate,
- * end the conversation. The SP runs in a worker thread with several cards in flight; the TSM, its
- * embedded database and the cards share the main thread, whose CPU time gives cards per TSM core
+ * end the conversation. The SP and the cards run in a worker thread with several cards in flight;
+ * the TSM and its embedded database have the main thread, whose CPU time gives cards per TSM core
  * second. The baseline is bare mutual-TLS requests (GET /health) from the same worker, measured
  * the same way, so the ratio says how many bare API round trips' worth of TSM time one card costs.
  * The TSM thread's heap is sampled after each tenth of the cards (after a collection).
@@ -100,7 +141,7 @@ export const tsmProvisioningBenchmark: Benchmark = {
     const admin: TsmContext = { db: handle.db, keyStore, cards: { linkFor: () => Promise.resolve(undefined) }, random, now: Date.now, logger, cardWaitMs: 0 };
     await addMnoRoute(admin, 'bench-mno', 'in-process', 'bench');
     await addServiceProvider(admin, 'bench-bank', 'bench');
-    const cards = new LocalCardLinks();
+    const cards = new WorkerCardLinks();
     const tsm = await startTsm({ host: '127.0.0.1', port: 0, otaPort: 0, cardWaitMs: 0, workerIntervalMs: 60_000 }, {
       db: handle.db, keyStore, pki, random, now: Date.now, logger, extraCarriers: new Map([['in-process', cards]]),
     });
@@ -114,27 +155,27 @@ export const tsmProvisioningBenchmark: Benchmark = {
     const baseline = await runWorker({ ...connection, mode: 'baseline', cards: BASELINE_REQUESTS, inFlight: IN_FLIGHT }, () => undefined);
     if (baseline.failures.length > 0) throw new Error(`baseline failed: ${baseline.failures.join('; ')}`);
 
-    // The SP asks for each card as it starts on it: the card is made and enrolled in the registry
-    // (as an issuer does at manufacturing, on the TSM's thread, so counted), then reachable over
-    // the in-process carrier until the SP says it is done.
+    // The worker makes each card as it starts on it; the TSM thread enrolls it in the registry (as
+    // an issuer does at manufacturing; counted) and reaches it over the worker's channel until the
+    // SP says it is done.
     const heapSamples: number[] = [];
     let done = 0;
     const sampleEvery = Math.max(1, Math.floor(CARDS / 10));
     const pending: Promise<void>[] = [];
     const provisioning = await runWorker({ ...connection, mode: 'provision', cards: CARDS, inFlight: IN_FLIGHT }, (message, worker) => {
-      if (message.type === 'card-wanted') {
+      if (message.type === 'responses') {
+        cards.answered(message.exchange, message.responses);
+      } else if (message.type === 'card-made') {
         pending.push((async () => {
-          const card = createMemoryCard(newCardState({ profile: 'uicc', random }), { firmware: new Map([[ECHO_FIRMWARE_CLASS, createEchoApplet]]), random });
-          card.powerOn();
-          const cin = card.state.cinHex;
+          const { cin } = message;
           const msi = String(8613900000000 + message.index);
           await registerSecureElement(admin, {
-            cin, iin: card.state.iinHex, msi, mno: 'bench-mno', profile: 'uicc', seType: 'uicc', gpVersion: '2.3.1', javacardVersion: '3.0.5',
+            cin, iin: message.iin, msi, mno: 'bench-mno', profile: 'uicc', seType: 'uicc', gpVersion: '2.3.1', javacardVersion: '3.0.5',
             certificationLevel: 'virtual', masterKeyIndex: 1, expiresAt: new Date(Date.now() + 86_400_000),
             domains: [{ aid: ISD_AID, role: 'isd' }, { aid: MNO_SD_AID, role: 'mno' }, { aid: CENTRAL_SD_AID, role: 'central', keyset: { version: 0x30, enc: KEY, mac: KEY, dek: KEY } }],
           }, 'bench');
-          cards.attach(cin, card);
-          worker.postMessage({ index: message.index, cin, msi } satisfies CardGiven);
+          cards.attach(cin);
+          worker.postMessage({ type: 'card-registered', index: message.index, msi } satisfies TsmThreadMessage);
         })());
       } else if (message.type === 'card-done') {
         cards.detach(message.cin);
@@ -144,7 +185,7 @@ export const tsmProvisioningBenchmark: Benchmark = {
           heapSamples.push(process.memoryUsage().heapUsed);
         }
       }
-    });
+    }, (worker) => cards.use(worker));
     await Promise.all(pending);
     await tsm.stop();
     await handle.close();
