@@ -9,9 +9,12 @@ import { dialectByName, ISO8583Client } from '../bank/client.js';
 import { CheckoutFormClient } from '../gateway/client.js';
 import { pay, type AcquirerLink, type PaymentResult, type TerminalIdentity } from '../pos/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
-import { DEMO, type DemoState } from './demoSetup.js';
+import { DEMO, installDemoApplications, receiveDemoCredential, registerDemoPhone, type DemoState } from './demoSetup.js';
+import { readDemoControlToken, type NewDemoPhone } from './demoControl.js';
 import { modelFinger, openDeviceDirectory } from './device.js';
-import { PLATFORM_FILE_NAME } from './up.js';
+import { loadUpConfig, PLATFORM_FILE_NAME, startPlatform } from './up.js';
+import { tsmHome } from './tsm.js';
+import { DeviceTsmClient, type Device } from '../device/client.js';
 
 /**
  * `tessera demo`: walks every flow that exists against a running `tessera up` (found through
@@ -20,11 +23,12 @@ import { PLATFORM_FILE_NAME } from './up.js';
  */
 
 interface PlatformFile {
+  readonly pid: number;
   readonly services: readonly { service: string; state: string; url?: string }[];
   readonly demo: DemoState | null;
 }
 
-interface FlowResult {
+export interface FlowResult {
   readonly flow: string;
   readonly ok: boolean;
   readonly result: string;
@@ -35,6 +39,9 @@ const BAR_WIDTH = 20;
 /** How long the demo waits for the authorization SMS: rounds × interval. */
 const CODE_WAIT_ROUNDS = 40;
 const CODE_WAIT_MS = 250;
+/** Newest messages read per look at the inbox (the console's limit is 50). */
+const INBOX_READ_MESSAGES = 10;
+const CODE_PATTERN = /code ([0-9]{6,8})/;
 
 function bar(done: number, total: number): string {
   const filled = Math.round((done / total) * BAR_WIDTH);
@@ -53,26 +60,155 @@ function outcome(result: PaymentResult): string {
   return `${result.kind} (${result.responseCode}${result.receipt.authorizationCode === undefined ? '' : `, auth ${result.receipt.authorizationCode}`})`;
 }
 
-/** The newest authorization code in the phone's inbox after `since`, read through the console. */
-async function codeFromInbox(consoleUrl: string, msisdn: string, since: number): Promise<string | undefined> {
-  for (let attempt = 0; attempt < CODE_WAIT_ROUNDS; attempt++) {
-    const response = await fetch(`${consoleUrl}/v1/phones/${msisdn}/inbox?limit=5`);
-    const body = (await response.json()) as { messages: { text: string; receivedAt: string }[] };
-    const fresh = body.messages.find((message) => Date.parse(message.receivedAt) >= since && /code [0-9]{6,8}/.test(message.text));
-    const code = fresh === undefined ? undefined : /code ([0-9]{6,8})/.exec(fresh.text)?.[1];
-    if (code !== undefined) return code;
-    await new Promise((wake) => setTimeout(wake, CODE_WAIT_MS));
-  }
-  return undefined;
+interface InboxMessage {
+  readonly id: string;
+  readonly text: string;
 }
 
-export async function runDemo(dataDir: string, write: (line: string) => void): Promise<FlowResult[]> {
+async function readInbox(consoleUrl: string, msisdn: string): Promise<readonly InboxMessage[]> {
+  const response = await fetch(`${consoleUrl}/v1/phones/${msisdn}/inbox?limit=${INBOX_READ_MESSAGES}`);
+  if (response.status !== 200) throw new TesseraError('ERR_DEMO_PLATFORM', `the phone's inbox answered ${response.status}`);
+  return ((await response.json()) as { messages: InboxMessage[] }).messages;
+}
+
+/**
+ * The phone's inbox as it is now, then a wait for the authorization code of a message that was not
+ * in it (a code sent a moment earlier for another payment is not the one asked for), read through the console.
+ */
+export async function waitForCode(consoleUrl: string, msisdn: string): Promise<{ code(): Promise<string | undefined> }> {
+  const seen = new Set((await readInbox(consoleUrl, msisdn)).map((message) => message.id));
+  return {
+    async code() {
+      for (let attempt = 0; attempt < CODE_WAIT_ROUNDS; attempt++) {
+        const fresh = (await readInbox(consoleUrl, msisdn)).find((message) => !seen.has(message.id) && CODE_PATTERN.test(message.text));
+        const code = fresh === undefined ? undefined : CODE_PATTERN.exec(fresh.text)?.[1];
+        if (code !== undefined) return code;
+        await new Promise((wake) => setTimeout(wake, CODE_WAIT_MS));
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The demo's authority over the running platform: its console and the bearer token of its demo control routes. */
+interface Control {
+  readonly consoleUrl: string;
+  readonly token: string;
+}
+
+async function controlPost<T>(control: Control, path: string): Promise<T> {
+  const response = await fetch(`${control.consoleUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${control.token}` } });
+  const body = (await response.json()) as T & { code?: string; message?: string };
+  if (response.status !== 201) throw new TesseraError('ERR_DEMO_PLATFORM', `${path}: ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim());
+  return body;
+}
+
+type FlowOutcome = { ok: boolean; result: string };
+interface Flow {
+  readonly name: string;
+  run(): Promise<FlowOutcome>;
+}
+
+/**
+ * The new phone's life, live: made at the factory and handed over to the TSM (by the platform),
+ * registered through its Crypto SE, the payment application installed over the air, a card issued
+ * and its credential deployed through the TSM, then a payment — the steps `tessera up` runs once
+ * for the demo phone (demoSetup.ts), with the same functions.
+ */
+function newPhoneFlows(dataDir: string, control: Control, pay: (device: Device, amountMinor: bigint) => Promise<PaymentResult>, made: { phone?: NewDemoPhone; device?: Device; tsm?: DeviceTsmClient }): Flow[] {
+  const phone = (): { device: Device; tsm: DeviceTsmClient; phone: NewDemoPhone } => {
+    if (made.phone === undefined || made.device === undefined || made.tsm === undefined) throw new TesseraError('ERR_DEMO_PLATFORM', 'no new phone (the factory step failed)');
+    return { device: made.device, tsm: made.tsm, phone: made.phone };
+  };
+  return [
+    {
+      name: 'factory: a new phone made and handed over to the TSM (App SE registered by its MSI)',
+      run: async () => {
+        made.phone = await controlPost<NewDemoPhone>(control, '/v1/demo/phones');
+        made.device = openDeviceDirectory(made.phone.deviceDirectory, { data: dataDir });
+        made.tsm = new DeviceTsmClient({ url: made.phone.tsmDeviceUrl, ca: readFileSync(join(tsmHome(dataDir), 'pki', 'root-ca.pem'), 'utf8') });
+        return { ok: true, result: `device ${made.phone.deviceId}, MSISDN ${made.phone.msisdn}, in ${made.phone.deviceDirectory}` };
+      },
+    },
+    {
+      name: 'device registration: finger and PIN enrolled, certificate from the TSM CA through the Crypto SE',
+      run: async () => {
+        const { device, tsm } = phone();
+        await registerDemoPhone(device, tsm);
+        const status = device.status();
+        return { ok: status.registered, result: `certificate ${status.certificate?.serialNumber ?? 'none'} (${status.certificate?.subject ?? '-'})` };
+      },
+    },
+    {
+      name: 'over the air: the TSM-signed payment application installed on the App SE',
+      run: async () => {
+        const { device, tsm } = phone();
+        const installed = await installDemoApplications(device, tsm);
+        return { ok: installed.length > 0 && device.status().applications.length === installed.length, result: `installed ${installed.join(', ')}` };
+      },
+    },
+    {
+      name: 'SP provisioning: the bank issues a card, deploys its EMV credential through the TSM, the phone stores it',
+      run: async () => {
+        const { device, tsm, phone: made } = phone();
+        const card = await controlPost<{ panLastFour: string }>(control, `/v1/demo/phones/${made.deviceId}/card`);
+        await receiveDemoCredential(device, tsm);
+        const stored = device.status().credentials.find((credential) => credential.origin === 'over-the-air');
+        return { ok: stored?.masked?.endsWith(card.panLastFour) === true, result: `card ${stored?.masked ?? 'none'} in slot ${stored?.slot ?? '-'}` };
+      },
+    },
+    {
+      name: 'tap to pay with the new phone: finger on the Crypto SE, ARQC, 0200 via acquirer to issuer',
+      run: async () => {
+        const { device } = phone();
+        if (!device.prepareTap(modelFinger(DEMO.finger)).verified) return { ok: false, result: 'the finger did not match' };
+        const result = await pay(device, 8_88n);
+        return { ok: result.kind === 'approved', result: outcome(result) };
+      },
+    },
+  ];
+}
+
+/** `<data>/platform.json` of a platform whose process still runs, or undefined. */
+function runningPlatform(dataDir: string): PlatformFile | undefined {
   const file = join(resolve(dataDir), PLATFORM_FILE_NAME);
-  if (!existsSync(file)) throw new TesseraError('ERR_DEMO_PLATFORM', `no running platform found (${file}): start one with \`tessera up\` (same --data) first`);
+  if (!existsSync(file)) return undefined;
   const platform = JSON.parse(readFileSync(file, 'utf8')) as PlatformFile;
+  try {
+    process.kill(platform.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return platform;
+}
+
+/**
+ * Walks every flow against the platform running on `dataDir`, or — when none runs — one it starts
+ * in this process (every port picked free) and stops at the end.
+ */
+export async function runDemo(dataDir: string, write: (line: string) => void): Promise<FlowResult[]> {
+  const running = runningPlatform(dataDir);
+  if (running !== undefined) return walk(dataDir, running, write);
+  write(`no running platform on ${resolve(dataDir)}: starting one in this process`);
+  const own = await startPlatform(loadUpConfig(process.env, { dataDir, ...OWN_PLATFORM_PORTS }));
+  try {
+    const platform = runningPlatform(dataDir);
+    if (platform === undefined) throw new TesseraError('ERR_DEMO_PLATFORM', 'the platform this demo started wrote no platform.json');
+    return await walk(dataDir, platform, write);
+  } finally {
+    await own.stop();
+  }
+}
+
+const OWN_PLATFORM_PORTS = {
+  consolePort: 0, tsmPort: 0, tsmOtaPort: 0, issuerPort: 0, acquirerPort: 0, smppPort: 0, handsetPort: 0, gatewayPort: 0, checkoutPort: 0,
+} as const;
+
+async function walk(dataDir: string, platform: PlatformFile, write: (line: string) => void): Promise<FlowResult[]> {
   const demo = platform.demo;
   if (demo === null) throw new TesseraError('ERR_DEMO_PLATFORM', 'the running platform was started with --no-demo');
   const url = (service: string): string | undefined => platform.services.find((row) => row.service === service && row.state === 'running')?.url;
+  const control: Control = { consoleUrl: url('console') ?? '', token: readDemoControlToken(resolve(dataDir)) };
   const identity: TerminalIdentity = { terminalId: demo.terminalId, merchantId: demo.merchantId, merchantName: DEMO.merchantName, countryNumeric: 156 };
   const random = createSystemRandomSource();
   const acquirer = await ISO8583Client.connect({ ...hostPort(url('acquirer')), dialect: dialectByName('bcd'), lastSTAN: Math.floor(random.bytes(2).reduce((a, b) => a * 256 + b, 0) * 10) });
@@ -84,30 +220,27 @@ export async function runDemo(dataDir: string, write: (line: string) => void): P
     request: (message) => { lastRequest = message; return acquirer.request(message); },
     nextSTAN: () => acquirer.nextSTAN(),
   };
+  const tap = (tapped: Device, amountMinor: bigint): Promise<PaymentResult> => {
+    if (!tapped.radios.paymentMode) tapped.radios.press();
+    return pay(tapped.contactless(), recording, identity, payment(amountMinor));
+  };
+  const made: { phone?: NewDemoPhone; device?: Device; tsm?: DeviceTsmClient } = {};
 
-  const flows: { name: string; run: () => Promise<{ ok: boolean; result: string }> }[] = [
-    {
-      name: 'device: registered, app installed OTA, credential deployed',
-      run: () => {
-        const status = device.status();
-        const ok = status.registered && status.applications.length > 0 && status.credentials.some((credential) => credential.origin === 'over-the-air');
-        return Promise.resolve({ ok, result: `certificate ${status.certificate?.serialNumber ?? 'none'}, ${status.applications.length} app(s), card ${status.credentials.find((credential) => credential.origin === 'over-the-air')?.masked ?? 'none'}` });
-      },
-    },
+  const flows: Flow[] = [
+    ...newPhoneFlows(dataDir, control, tap, made),
     {
       name: 'tap to pay without a verification: the reader says "see phone"',
       run: async () => {
-        if (!device.radios.paymentMode) device.radios.press();
-        const result = await pay(device.contactless(), recording, identity, payment(1_00n));
+        const result = await tap(device, 1_00n);
         return { ok: result.kind === 'see-phone', result: outcome(result) };
       },
     },
     {
-      name: 'tap to pay: finger on the Crypto SE, ARQC, 0200 via acquirer to issuer',
+      name: 'tap to pay with the demo phone (set up at first start)',
       run: async () => {
         const verified = device.prepareTap(finger);
         if (!verified.verified) return { ok: false, result: 'the finger did not match' };
-        const result = await pay(device.contactless(), recording, identity, payment(12_34n));
+        const result = await tap(device, 12_34n);
         return { ok: result.kind === 'approved', result: outcome(result) };
       },
     },
@@ -124,7 +257,7 @@ export async function runDemo(dataDir: string, write: (line: string) => void): P
       name: 'a decline: over the card limit (61)',
       run: async () => {
         device.prepareTap(finger);
-        const result = await pay(device.contactless(), recording, identity, payment(DEMO.transactionLimitMinor + 1_00n));
+        const result = await tap(device, DEMO.transactionLimitMinor + 1_00n);
         return { ok: result.kind === 'declined' && result.responseCode === '61', result: outcome(result) };
       },
     },
@@ -138,10 +271,10 @@ export async function runDemo(dataDir: string, write: (line: string) => void): P
         const checkout = await browser.submit(shop, '/shop/buy', { sku: /name="sku" value="([^"]+)"/.exec(shopPage.body)?.[1] ?? '' }, shopPage.body);
         if (!checkout.url.includes('/pay/')) return { ok: false, result: `the shop did not open a checkout (${checkout.status})` };
         const base = new URL(checkout.url).pathname;
-        const since = Date.now() - 1_000;
+        const inbox = await waitForCode(control.consoleUrl, demo.msisdn);
         const codePage = await browser.submit(checkout.url, `${base}/identify`, { identity: demo.identityCode, password: demo.password, phone: '' }, checkout.body);
         if (!codePage.body.includes('id="code"')) return { ok: false, result: `identity and password were not accepted (${codePage.status})` };
-        const code = await codeFromInbox(url('console') ?? '', demo.msisdn, since);
+        const code = await inbox.code();
         if (code === undefined) return { ok: false, result: 'no authorization code reached the phone' };
         const result = await browser.submit(codePage.url, `${base}/code`, { code }, codePage.body);
         const status = /id="result"[^>]*data-status="([a-z_]+)"/.exec(result.body)?.[1] ?? `HTTP ${result.status}`;
@@ -172,8 +305,12 @@ export async function runDemo(dataDir: string, write: (line: string) => void): P
     }
     write(`${bar(flows.length, flows.length)} done`);
   } finally {
-    if (device.radios.paymentMode) device.radios.press();
-    device.close();
+    for (const opened of [device, made.device]) {
+      if (opened === undefined) continue;
+      if (opened.radios.paymentMode) opened.radios.press();
+      opened.close();
+    }
+    made.tsm?.close();
     await acquirer.close();
   }
 
@@ -198,13 +335,19 @@ export function formatDemoSummary(results: readonly FlowResult[]): string {
 }
 
 export function registerDemoCommand(program: Command): void {
-  program.command('demo').description('walk every flow against a running `tessera up`: device, tap to pay, see-phone, reversal, decline, echo, ledger audit')
+  program.command('demo')
+    .description('walk every flow against a running `tessera up` (or one it starts): a new phone made, registered, provisioned OTA and paying; see-phone, tap to pay, reversal, decline, online checkout with the SMS code, echo, ledger audit')
     .option('--data <dir>', `the data directory of the running platform (default ${DATA_DIR_DEFAULT}, or TESSERA_DATA_DIR)`)
-    .action(async (options: { data?: string }) => {
+    .option('--json', 'progress on stderr, then the results as one JSON line on stdout')
+    .action(async (options: { data?: string; json?: boolean }) => {
       const dataDir = options.data ?? process.env['TESSERA_DATA_DIR'] ?? DATA_DIR_DEFAULT;
-      const results = await runDemo(dataDir, (line) => console.log(line));
-      console.log('');
-      console.log(formatDemoSummary(results));
+      const results = await runDemo(dataDir, (line) => (options.json === true ? console.error(line) : console.log(line)));
+      if (options.json === true) {
+        console.log(JSON.stringify({ ok: results.every((row) => row.ok), flows: results.map((row) => ({ ...row, ms: Math.round(row.ms) })) }));
+      } else {
+        console.log('');
+        console.log(formatDemoSummary(results));
+      }
       process.exitCode = results.every((row) => row.ok) ? 0 : 1;
     });
 }

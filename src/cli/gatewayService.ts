@@ -19,6 +19,8 @@ import { hostPortOption, portOption } from './options.js';
 export const GATEWAY_SMS_FROM = '95500';
 const GATEWAY_SYSTEM_ID = 'gateway';
 const SECRET_KEY_BYTES = 32;
+/** Random bytes of the gateway's SMPP password: 8 hex characters, the most SMPP 3.4 §4.1.1 allows (9 octets with the NUL). */
+const SMPP_PASSWORD_BYTES = 4;
 
 /** Writes a file only if it does not exist yet, readable by its owner only. */
 function createPrivateFile(path: string, content: string | Uint8Array): void {
@@ -41,7 +43,7 @@ function createPrivateFile(path: string, content: string | Uint8Array): void {
  * (`<data>/gateway/secret.key`: authorization-code HMAC and webhook-secret sealing), made on the
  * first start and kept, so merchants' certificates stay valid across restarts.
  */
-async function loadOrCreateGatewaySecrets(home: string, random: RandomSource): Promise<{ pki: GatewayPki; secretKey: Uint8Array }> {
+async function loadOrCreateGatewaySecrets(home: string, random: RandomSource): Promise<{ pki: GatewayPki; secretKey: Uint8Array; smppPassword: string }> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const pkiFile = join(home, 'pki.json');
   if (!existsSync(pkiFile)) {
@@ -52,7 +54,12 @@ async function loadOrCreateGatewaySecrets(home: string, random: RandomSource): P
   createPrivateFile(keyFile, random.bytes(SECRET_KEY_BYTES));
   const secretKey = new Uint8Array(readFileSync(keyFile));
   if (secretKey.length !== SECRET_KEY_BYTES) throw new TesseraError('ERR_GATEWAY_SECRET_FILE', `${keyFile} must hold ${SECRET_KEY_BYTES} bytes`);
-  return { pki: JSON.parse(readFileSync(pkiFile, 'utf8')) as GatewayPki, secretKey };
+  // The ESME password is kept too: every instance sharing this directory binds with the same one,
+  // so one instance starting does not lock out another's reconnect (docs/operations.md "Scaling out").
+  const passwordFile = join(home, 'smpp.password');
+  createPrivateFile(passwordFile, toHex(random.bytes(SMPP_PASSWORD_BYTES)));
+  const smppPassword = readFileSync(passwordFile, 'utf8').trim();
+  return { pki: JSON.parse(readFileSync(pkiFile, 'utf8')) as GatewayPki, secretKey, smppPassword };
 }
 
 export interface GatewayServiceOptions {
@@ -68,10 +75,9 @@ export interface GatewayServiceOptions {
   readonly acquirer: { readonly host: string; readonly port: number };
 }
 
-/** Starts the gateway with its ESME account at the SMSC (a fresh password each start) and its kept secrets. */
+/** Starts the gateway with its ESME account at the SMSC and its kept secrets (`<data>/gateway`, shared by every instance). */
 export async function startGatewayService(options: GatewayServiceOptions): Promise<{ gateway: RunningGateway; pki: GatewayPki }> {
-  const { pki, secretKey } = await loadOrCreateGatewaySecrets(join(options.dataDir, 'gateway'), options.random);
-  const password = toHex(options.random.bytes(4));
+  const { pki, secretKey, smppPassword: password } = await loadOrCreateGatewaySecrets(join(options.dataDir, 'gateway'), options.random);
   await createESMEAccount(options.smscDb, { systemId: GATEWAY_SYSTEM_ID, password, addresses: [GATEWAY_SMS_FROM], replace: true }, options.random);
   const gateway = await startGateway({ host: options.host, partnerPort: options.partnerPort, publicPort: options.publicPort, smsFrom: GATEWAY_SMS_FROM }, {
     db: options.gatewayDb, random: options.random, now: Date.now, logger: options.logger, secretKey, pki,

@@ -1,5 +1,6 @@
 import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { Type, type Static } from 'typebox';
@@ -16,7 +17,8 @@ import {
   type TsmDatabase,
 } from '../tsm/client.js';
 import { CARD_DEVICE_KEY_FILE_NAME, loadCardDeviceKey } from './cardDeviceKey.js';
-import { configureDemoShop, DEMO, ensureDemo, prepareDemoTsm, type DemoState } from './demoSetup.js';
+import { configureDemoShop, DEMO, ensureDemo, openDemoIssuer, prepareDemoTsm, type DemoState } from './demoSetup.js';
+import { createDemoControlToken, registerDemoControl, type DemoControlDeps } from './demoControl.js';
 import { startGatewayService } from './gatewayService.js';
 import { readDeviceCards, registerConsolePages, type ConsoleCard, type ConsoleDatabase } from './console/index.js';
 import type { GatewayDatabase, RunningGateway } from '../gateway/client.js';
@@ -76,18 +78,31 @@ export function loadUpConfig(env: NodeJS.ProcessEnv, overrides: Partial<UpConfig
  * terminal shows only the table.
  */
 export async function startPlatform(config: UpConfig): Promise<Platform> {
+  // Where a start's time goes (bench/up.bench.ts reads it from the log): ms per phase, the first
+  // one being the process's own start and module loading (performance.now() counts from the process start).
+  const phasesMs: Record<string, number> = { process: Math.round(performance.now()) };
+  let phaseStart = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phasesMs[name] = Math.round(now - phaseStart);
+    phaseStart = now;
+  };
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'tessera.log');
   const logger = createLogger({ level: config.logLevel, name: 'tessera', destination: pino.destination({ fd: openSync(logFile, 'a') }) });
 
   const handle = await openPlatformDatabase<PlatformDatabase & TsmDatabase & BankDatabase & SmscDatabase & GatewayDatabase>({ dataDir, databaseUrl: config.databaseUrl });
+  phase('database');
   let server: ListeningServer | undefined;
   let tsm: RunningTsm | undefined;
   let bank: RunningBank | undefined;
   let smsc: RunningSMSC | undefined;
   let gateway: RunningGateway | undefined;
   let handset: HandsetClient | undefined;
+  const random = createSystemRandomSource();
+  // `tessera demo` asks this process for the steps that need the database (src/cli/demoControl.ts).
+  const demoControl: { token: { token: string; remove(): void } | undefined; deps: DemoControlDeps | undefined } = { token: undefined, deps: undefined };
   try {
     await migrate(handle.db, PLATFORM_SCHEMA, platformMigrations);
     await handle.db.insertInto('platform.starts').values({ version: TESSERA_VERSION, dialect: handle.dialect }).execute();
@@ -160,8 +175,12 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       cards: () => consoleCards.read?.() ?? [],
       now: Date.now,
     });
+    if (config.demo) {
+      demoControl.token = createDemoControlToken(dataDir, random);
+      registerDemoControl(app, demoControl.token.token, () => demoControl.deps);
+    }
     server = await listen(app, { host: config.host, port: config.consolePort });
-    const random = createSystemRandomSource();
+    phase('console');
     const home = join(dataDir, 'tsm');
     mkdirSync(home, { recursive: true, mode: 0o700 });
     // One database for every service; each sees only its own schema's tables (the sets are disjoint).
@@ -169,6 +188,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
     const keyStore = createFileKeyStore(join(home, 'kek.key'), { random });
     const pki = await loadOrCreateTsmPki(join(home, 'pki'), { random, now: new Date() });
     const applicationSigningKey = loadOrCreateApplicationSigningKey(join(home, 'pki'));
+    phase('tsmPki');
     const tsmLogger = logger.child({ service: 'tsm' });
     const tsmContext: TsmContext = { db: tsmDb, keyStore, cards: { linkFor: () => Promise.resolve(undefined) }, random, now: Date.now, logger: tsmLogger, cardWaitMs: 0 };
     await migrate(tsmDb, TSM_SCHEMA, tsmMigrations);
@@ -177,30 +197,39 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
     tsm = await startTsm({ host: config.host, port: config.tsmPort, otaPort: config.tsmOtaPort }, {
       db: tsmDb, keyStore, pki, random, now: Date.now, logger: tsmLogger, applicationSigningKey,
     });
+    phase('tsm');
     await migrate(handle.db, BANK_SCHEMA, bankMigrations);
     bank = await startBank({ host: config.host, issuerPort: config.issuerPort, acquirerPort: config.acquirerPort }, {
       context: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
       logger: logger.child({ service: 'bank' }),
     });
     late.bank = bank;
+    phase('bank');
     smsc = await startSMSC({ host: config.host, smppPort: config.smppPort, handsetPort: config.handsetPort }, {
       db: handle.db as unknown as Kysely<SmscDatabase>, random, now: Date.now, logger: logger.child({ service: 'smsc' }),
     });
+    phase('smsc');
     const online = await startGatewayService({
       dataDir, host: config.host, partnerPort: config.gatewayPort, publicPort: config.checkoutPort, random, logger: logger.child({ service: 'gateway' }),
       gatewayDb: handle.db as unknown as Kysely<GatewayDatabase>, smscDb: handle.db as unknown as Kysely<SmscDatabase>,
       smsc: { host: smsc.host, smppPort: smsc.smppPort }, acquirer: bank.acquirer,
     });
     gateway = online.gateway;
+    phase('gateway');
     let demo: DemoState | undefined;
     if (config.demo) {
       const deviceKey = loadCardDeviceKey({ env: process.env, keyFile: join(dataDir, CARD_DEVICE_KEY_FILE_NAME), create: true, notify: (message) => logger.info(message) }).key;
       const firstStart = !(await handle.db.selectFrom('platform.demo').select('name').executeTakeFirst());
+      const bankContext = { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now };
       demo = await ensureDemo({
         dataDir, platformDb: handle.db as unknown as Kysely<PlatformDatabase>, tsmContext, tsm, pki, applicationKey: applicationSigningKey, deviceKey, random, logger,
-        bank: { db: handle.db as unknown as Kysely<BankDatabase>, kek: loadBankKEK(dataDir, random), random, now: Date.now },
-        gateway: online.gateway, gatewayPki: online.pki, smscDb: handle.db as unknown as Kysely<SmscDatabase>,
+        bank: bankContext, gateway: online.gateway, gatewayPki: online.pki, smscDb: handle.db as unknown as Kysely<SmscDatabase>,
       });
+      const runningTsm = tsm;
+      demoControl.deps = {
+        dataDir, factory: { tsmContext, pki, applicationKey: applicationSigningKey, deviceKey, random },
+        issuer: () => openDemoIssuer(dataDir, bankContext, runningTsm, pki, random), accountId: demo.accountId, tsmDeviceUrl: tsm.otaUrl,
+      };
       if (!firstStart) configureDemoShop(online.gateway, online.pki, demo);
       // Ports may differ from the first start's: the shop is where this start's checkout listens.
       demo = { ...demo, shopUrl: `${online.gateway.publicUrl}/shop` };
@@ -208,6 +237,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       consoleCards.read = () => readDeviceCards(deviceDirectory, deviceKey);
       // The demo customer's phone is always on: SMS (authorization codes, receipts) reach its inbox.
       handset = await connectHandset({ host: smsc.host, port: smsc.handsetPort, msisdn: demo.msisdn, secret: demo.handsetSecret });
+      phase('demo');
     }
     services.push(
       { service: 'console', state: 'running', url: server.url, detail: 'operator console: secure elements, TSM, payments, ledger, SMSC; status /v1/platform, health /health, OpenAPI /docs' },
@@ -217,7 +247,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       { service: 'gateway', state: 'running', url: gateway.partnerUrl, detail: `online payments: merchant and bank API (mutual TLS; OpenAPI /docs); hosted checkout and demo shop at ${gateway.publicUrl}/shop` },
       { service: 'acquirer', state: 'running', url: `iso8583://${bank.acquirer.host}:${bank.acquirer.port}`, detail: 'acquirer ISO 8583 host for terminals (tessera pos pay), routes by BIN to the issuer' },
     );
-    logger.info({ services: services.length, dialect: handle.dialect }, 'platform up');
+    logger.info({ services: services.length, dialect: handle.dialect, phasesMs }, 'platform up');
     // For `tessera demo` and scripts: what runs where, while it runs (removed at stop).
     const platformFile = join(dataDir, PLATFORM_FILE_NAME);
     writeFileSync(platformFile, `${JSON.stringify({ version: TESSERA_VERSION, pid: process.pid, services, demo: demo ?? null }, null, 2)}\n`);
@@ -236,6 +266,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       logFile,
       async stop() {
         rmSync(platformFile, { force: true });
+        demoControl.token?.remove();
         await runningHandset?.detach();
         await runningGateway.stop();
         await runningSMSC.stop();
@@ -248,6 +279,7 @@ export async function startPlatform(config: UpConfig): Promise<Platform> {
       },
     };
   } catch (error) {
+    demoControl.token?.remove();
     handset?.destroy();
     await gateway?.stop();
     await smsc?.stop();

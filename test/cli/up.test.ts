@@ -3,54 +3,39 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { ISO8583Client } from '../../src/bank/client.js';
 import { ISO8583_BCD_DIALECT } from '../../src/lib/iso8583/index.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { CLI, run, startUp } from './cliProcess.js';
 
-const CLI = new URL('../../bin/tessera.js', import.meta.url).pathname;
-const START_TIMEOUT_MS = 60_000;
-
-interface UpLine {
-  version: string;
-  database: { dialect: string };
-  start: { number: number };
-  services: { service: string; state: string; url?: string }[];
-  demo: { deviceDirectory: string; finger: string; msisdn: string; panLastFour: string } | null;
+interface DemoReport {
+  ok: boolean;
+  flows: { flow: string; ok: boolean; result: string; ms: number }[];
 }
 
-/** Runs a `tessera` command to its end; answers its exit code and output. */
-async function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, stdout, stderr };
-}
-
-/** Runs `tessera up --json` as a user would, reads its table line, and returns a way to stop it. */
-async function startUp(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ table: UpLine; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'up', '--json', '--console-port', '0', '--tsm-port', '0', '--tsm-ota-port', '0', '--issuer-port', '0', '--acquirer-port', '0', '--smpp-port', '0', '--handset-port', '0', '--gateway-port', '0', '--checkout-port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const lines = createInterface({ input: child.stdout });
-  const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    void exited.then((code) => reject(new Error(`tessera up exited with ${code}: ${stderr}`)));
-  });
-  clearTimeout(timer);
-  return {
-    table: JSON.parse(first) as UpLine,
-    stop: async () => {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
+/**
+ * The new phone of a `tessera demo --json` run: made by the factory in its own directory, and — as
+ * `tessera device status` reads it from its secure elements — registered with a TSM certificate,
+ * the payment application installed over the air, the card the bank issued in its credential slot.
+ */
+async function assertNewPhone(report: DemoReport, demoPhone: string, dataDir: string, env: NodeJS.ProcessEnv): Promise<{ deviceId: string }> {
+  const factory = report.flows[0];
+  assert.match(factory?.flow ?? '', /^factory: a new phone/);
+  const made = /^device ([0-9A-F]+), MSISDN ([0-9]+), in (.+)$/.exec(factory?.result ?? '');
+  assert.ok(made?.[1] !== undefined && made[3] !== undefined, factory?.result);
+  assert.notEqual(made[3], demoPhone);
+  const status = await run(['device', 'status', made[3], '--data', dataDir, '--json'], env);
+  assert.equal(status.code, 0, status.stderr);
+  const phone = JSON.parse(status.stdout) as { deviceId: string; msisdn: string; registered: boolean; applications: { name: string }[]; credentials: { origin: string; masked: string | null }[] };
+  assert.equal(phone.deviceId, made[1]);
+  assert.equal(phone.msisdn, made[2]);
+  assert.equal(phone.registered, true);
+  assert.ok(phone.applications.some((application) => application.name === 'Tessera Pay'), JSON.stringify(phone.applications));
+  const provisioned = report.flows.find((row) => row.flow.startsWith('SP provisioning'));
+  const card = phone.credentials.find((credential) => credential.origin === 'over-the-air');
+  assert.ok(card?.masked !== undefined && card.masked !== null && (provisioned?.result ?? '').includes(card.masked), `${provisioned?.result ?? ''} / ${JSON.stringify(phone.credentials)}`);
+  return { deviceId: made[1] };
 }
 
 describe('tessera up', () => {
@@ -114,17 +99,40 @@ describe('tessera up', () => {
     assert.equal(unverified.code, 1);
     assert.match(unverified.stdout, /SEE PHONE/);
 
-    // tessera demo walks every flow against the running platform and ends with the ledger audit.
-    const walked = await run(['demo', '--data', dataDir], env);
+    // tessera demo walks every flow against the running platform and ends with the ledger audit;
+    // each run makes a new phone and registers and provisions it live.
+    const walked = await run(['demo', '--data', dataDir, '--json'], env);
     assert.equal(walked.code, 0, `${walked.stdout}\n${walked.stderr}`);
-    assert.match(walked.stdout, /\[#{20}\] 7\/7 done/);
-    assert.match(walked.stdout, /ok\s+ledger audit/);
-    assert.doesNotMatch(walked.stdout, /FAILED/);
+    assert.match(walked.stderr, /\[#{20}\] 11\/11 done/);
+    const report = JSON.parse(walked.stdout) as DemoReport;
+    assert.equal(report.ok, true, walked.stdout);
+    const newPhone = await assertNewPhone(report, demo.deviceDirectory, dataDir, env);
+    const flow = (prefix: string): DemoReport['flows'][number] | undefined => report.flows.find((row) => row.flow.startsWith(prefix));
+    assert.match(flow('tap to pay with the new phone')?.result ?? '', /^approved \(00, auth [0-9A-Z]{6}\)$/);
+    assert.match(flow('a reversal')?.result ?? '', /0410 response 00/);
+    assert.match(flow('a decline')?.result ?? '', /^declined \(61/);
+    assert.match(flow('online checkout')?.result ?? '', /payment succeeded; the code came by SMS/);
+    assert.equal(flow('ledger audit')?.ok, true);
+
+    // A second run makes another phone (live each run), printed as a table this time.
+    const again = await run(['demo', '--data', dataDir], env);
+    assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
+    assert.match(again.stdout, /\[#{20}\] 11\/11 done/);
+    assert.match(again.stdout, /ok\s+ledger audit/);
+    assert.doesNotMatch(again.stdout, /FAILED/);
+    const secondDevice = /device ([0-9A-F]+), MSISDN/.exec(again.stdout)?.[1];
+    assert.ok(secondDevice !== undefined && secondDevice !== newPhone.deviceId, 'each run makes a new phone');
     assert.equal(await first.stop(), 0);
 
+    // With no platform running, tessera demo starts its own on the same data and stops it at the end.
+    const alone = await run(['demo', '--data', dataDir, '--json'], env);
+    assert.equal(alone.code, 0, `${alone.stdout}\n${alone.stderr}`);
+    assert.match(alone.stderr, /no running platform on .*: starting one in this process/);
+    assert.equal((JSON.parse(alone.stdout) as DemoReport).ok, true);
+
     const second = await startUp(['--data', dataDir], env);
-    assert.equal(second.table.start.number, 2);
-    assert.equal(second.table.demo?.deviceDirectory, demo.deviceDirectory, 'the second start reuses the demo');
+    assert.equal(second.table.start.number, 3);
+    assert.equal(second.table.demo?.deviceDirectory, demo.deviceDirectory, 'later starts reuse the demo');
     assert.equal(await second.stop(), 0);
   });
 
