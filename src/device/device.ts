@@ -10,11 +10,12 @@ import {
   beginRegistrationCommand, changePINCommand, CREDENTIAL_SLOT_MAX, CRYPTO_SE_FIRMWARE_CLASS, CRYPTO_SE_TAG, createCryptoSEApplet, DEVICE_CERTIFICATE_SLOT,
   DEVICE_KEY_SLOT, enrolFingerCommand, FINGER_SLOT_MAX, FINGER_SLOT_MIN, getDataCommand, getPaymentAttestationCommand, getPublicKeyCommand,
   keyInCardNumberCommand, parsePaymentAttestation, parseStatus,
-  readCertificate, readMaskedPANCommand, registrationCounterText, ROOT_CA_CERTIFICATE_SLOT, signCommands, storeCertificateCommands,
+  readCertificate, readMaskedPANCommand, registrationCounterText, ROOT_CA_CERTIFICATE_SLOT, signCommands, signTsmRequestCommand, storeCertificateCommands,
   storeCredentialPackageCommand, verifyBiometricCommand, verifyPINCommand, type CallerIdentity, type CryptoSEStatus,
 } from '../applets/crypto-se/client.js';
 import {
-  decodePerformCardAPDU, encodeTerminalResponse, FETCH_INS, PROACTIVE_PENDING_SW1, RESULT_CARD_READER_ERROR, RESULT_PERFORMED, TERMINAL_RESPONSE_INS,
+  decodePerformCardAPDU, encodeTerminalResponse, FETCH_INS, PROACTIVE_PENDING_SW1, RESULT_BEYOND_CAPABILITIES,
+  RESULT_CARD_READER_ERROR, RESULT_PERFORMED, TERMINAL_RESPONSE_INS,
 } from '../applets/payment/client.js';
 import { AppSE } from './appSE.js';
 import { encodeCertificationRequest, encodeCertificationRequestInfo } from './certificationRequest.js';
@@ -22,12 +23,13 @@ import { DEVICE_FILE_NAME, DEVICE_FORMAT, ENROLMENT_ROUNDS_MAX, PAYMENT_APPLICAT
 import { CryptoSELink, require9000, type CardAnswer } from './cryptoSEDriver.js';
 import { deviceError, DeviceErrorCode, swText } from './errors.js';
 import { writeFileAtomic } from './files.js';
+import { isRelayedPaymentCommand } from './paymentRelay.js';
 import { PaymentReportOutbox, type PendingPaymentReport } from './paymentReports.js';
 import { FingerprintSensorModel } from './peripherals/fingerprintSensor.js';
 import { KeypadModel } from './peripherals/keypad.js';
 import { loadPeripheralSecrets, savePeripheralSecrets, type PeripheralSecretsFile } from './peripherals/peripheralStore.js';
 import { RadioModels } from './peripherals/radios.js';
-import type { DeviceTsmClient } from './tsmClient.js';
+import type { DeviceTsmClient, TsmRequestSigner } from './tsmClient.js';
 import type { DeviceFile, DeviceStatus, InstalledApplication, ModelFinger, VerificationResult } from './types.js';
 
 const SW_SUCCESS = 0x9000;
@@ -91,7 +93,8 @@ export function openDevice(dir: string, options: OpenDeviceOptions): Device {
  * secure elements and the TSM. Nothing here holds a PIN, a template, a key or a credential: the
  * keypad and sensor seal their input for the Crypto SE, the TSM seals credentials to its key.
  */
-export class Device {
+
+export class Device implements TsmRequestSigner {
   readonly directory: string;
   readonly keypad: KeypadModel;
   readonly sensor: FingerprintSensorModel;
@@ -235,6 +238,15 @@ export class Device {
     return { subject: certificate.subject.replace(/\n/g, ', '), serialNumber: certificate.serialNumber, issuer: certificate.issuer.replace(/\n/g, ', '), notAfter: new Date(certificate.validTo).toISOString() };
   }
 
+  /**
+   * SIGN TSM REQUEST: the Crypto SE signs a device-API request's digest with the certified device
+   * key (DeviceTsmClient builds the digest and the header). In the current session, so a pending
+   * user verification (a prepared tap) is not dropped; the command needs none.
+   */
+  signTsmRequest(digest: Uint8Array): Uint8Array {
+    return require9000('SIGN TSM REQUEST', this.#cryptoSE.send(signTsmRequestCommand(digest)));
+  }
+
   /** The device certificate's DER (for `openssl verify` and the like), or undefined before registration. */
   deviceCertificate(): Uint8Array | undefined {
     const link = this.#session();
@@ -249,7 +261,7 @@ export class Device {
   async update(tsm: DeviceTsmClient, runAgent: OTAAgentRunner): Promise<{ installed: InstalledApplication[]; failed: { packageAid: string; code: string }[] }> {
     if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first');
     await this.#deliverPendingReports(tsm);
-    const catalogue = await tsm.updates(this.id);
+    const catalogue = await tsm.updates(this.id, this);
     const pending = catalogue.applications.filter((application) => application.installedVersion !== application.version);
     const installed: InstalledApplication[] = [];
     const failed: { packageAid: string; code: string }[] = [];
@@ -258,7 +270,7 @@ export class Device {
       const stop = new AbortController();
       const agent = runAgent(this.appSE.card, { tsmUrl: new URL(catalogue.otaPath, tsm.url).toString(), ca: tsm.ca, signal: stop.signal, pollDelayMs: 0 });
       try {
-        const outcome = await tsm.installUpdates(this.id);
+        const outcome = await tsm.installUpdates(this.id, this);
         for (const application of outcome.installed) {
           installed.push({ name: application.name, packageAid: application.packageAid, version: application.version, instanceAid: application.instanceAid, signingKeyId: application.signingKeyId });
         }
@@ -302,7 +314,7 @@ export class Device {
   async receiveCredentials(tsm: DeviceTsmClient): Promise<{ stored: { slot: number; counter: string }[]; refused: { counter: string; sw: string }[] }> {
     if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first');
     await this.#deliverPendingReports(tsm);
-    const answer = await tsm.credentialPackages(this.id, this.lastCredentialCounter());
+    const answer = await tsm.credentialPackages(this.id, this.lastCredentialCounter(), this);
     const stored: { slot: number; counter: string }[] = [];
     const refused: { counter: string; sw: string }[] = [];
     for (const item of answer.packages) {
@@ -468,7 +480,9 @@ export class Device {
       let terminalResponse: Uint8Array;
       try {
         const proactive = decodePerformCardAPDU(fetched.subarray(0, fetched.length - 2));
-        terminalResponse = encodeTerminalResponse(proactive.commandNumber, RESULT_PERFORMED, this.#cryptoSE.transmit(proactive.commandAPDU));
+        terminalResponse = isRelayedPaymentCommand(proactive.commandAPDU)
+          ? encodeTerminalResponse(proactive.commandNumber, RESULT_PERFORMED, this.#cryptoSE.transmit(proactive.commandAPDU))
+          : encodeTerminalResponse(proactive.commandNumber, RESULT_BEYOND_CAPABILITIES, undefined);
       } catch {
         // Not a PERFORM CARD APDU we can carry out: the App SE is told so and ends the transaction.
         terminalResponse = encodeTerminalResponse(0, RESULT_CARD_READER_ERROR, undefined);

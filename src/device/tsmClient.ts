@@ -1,4 +1,9 @@
 import { Agent, request as httpsRequest } from 'node:https';
+import {
+  encodeTsmRequestSignatureHeader, TSM_REQUEST_NONCE_BYTES, TSM_REQUEST_SIGNATURE_HEADER, tsmRequestDigest,
+} from '../applets/crypto-se/client.js';
+import { toHex } from '../lib/bytes.js';
+import { createSystemRandomSource, type RandomSource } from '../lib/crypto/index.js';
 import { deviceError, DeviceErrorCode } from './errors.js';
 import type { InstalledApplication } from './types.js';
 
@@ -12,6 +17,18 @@ export interface DeviceTsmClientOptions {
   /** The TSM root certificate (PEM): the device trusts it for the TSM's HTTPS certificate. */
   readonly ca: string;
   readonly timeoutMs?: number;
+  /** Nonces of signed requests (default: the system's). */
+  readonly random?: RandomSource;
+  /** The clock of signed requests' time (default Date.now). */
+  readonly now?: () => number;
+}
+
+/**
+ * What signs a request to the TSM's device API: the device's Crypto SE (SIGN TSM REQUEST), which
+ * signs the label and this digest with the key the TSM certified. The host never holds that key.
+ */
+export interface TsmRequestSigner {
+  signTsmRequest(digest: Uint8Array): Uint8Array;
 }
 
 export interface RegistrationAnswer {
@@ -61,9 +78,11 @@ export interface CredentialPackagesAnswer {
 export class DeviceTsmClient {
   readonly #options: DeviceTsmClientOptions;
   readonly #agent: Agent;
+  readonly #random: RandomSource;
 
   constructor(options: DeviceTsmClientOptions) {
     this.#options = options;
+    this.#random = options.random ?? createSystemRandomSource();
     this.#agent = new Agent({ keepAlive: false, ca: options.ca, minVersion: 'TLSv1.2' });
   }
 
@@ -83,16 +102,17 @@ export class DeviceTsmClient {
     return this.#call('POST', '/v1/devices/registrations', { deviceId, certificationRequest: Buffer.from(certificationRequest).toString('hex').toUpperCase() });
   }
 
-  updates(deviceId: string): Promise<UpdatesAnswer> {
-    return this.#call('GET', `/v1/devices/${deviceId}/updates`);
+  /** The catalogue and what this device has; signed by `signer` (the device's Crypto SE). */
+  updates(deviceId: string, signer: TsmRequestSigner): Promise<UpdatesAnswer> {
+    return this.#call('GET', `/v1/devices/${deviceId}/updates`, undefined, signer);
   }
 
-  installUpdates(deviceId: string): Promise<UpdateOutcomeAnswer> {
-    return this.#call('POST', `/v1/devices/${deviceId}/updates`, {});
+  installUpdates(deviceId: string, signer: TsmRequestSigner): Promise<UpdateOutcomeAnswer> {
+    return this.#call('POST', `/v1/devices/${deviceId}/updates`, {}, signer);
   }
 
-  credentialPackages(deviceId: string, afterCounter: string): Promise<CredentialPackagesAnswer> {
-    return this.#call('GET', `/v1/devices/${deviceId}/credential-packages?after=${afterCounter}`);
+  credentialPackages(deviceId: string, afterCounter: string, signer: TsmRequestSigner): Promise<CredentialPackagesAnswer> {
+    return this.#call('GET', `/v1/devices/${deviceId}/credential-packages?after=${afterCounter}`, undefined, signer);
   }
 
   /** Delivers one payment attestation (record and DER signature, hex) to the fraud feed. */
@@ -100,13 +120,34 @@ export class DeviceTsmClient {
     return this.#call('POST', `/v1/devices/${deviceId}/payment-reports`, { record: report.record, signature: report.signature });
   }
 
-  #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  /**
+   * The Tessera-Device-Signature header for exactly this request: the canonical request over the
+   * target and body bytes that will be sent, its digest signed by the Crypto SE (README.md of the
+   * Crypto SE applet, "SIGN TSM REQUEST").
+   */
+  #signatureHeader(signer: TsmRequestSigner, method: string, url: URL, payload: Uint8Array | undefined): string {
+    const timestampSeconds = Math.floor((this.#options.now ?? Date.now)() / 1000);
+    const nonce = toHex(this.#random.bytes(TSM_REQUEST_NONCE_BYTES));
+    const digest = tsmRequestDigest({ method, pathWithQuery: `${url.pathname}${url.search}`, timestampSeconds, nonce, body: payload ?? new Uint8Array(0) });
+    return encodeTsmRequestSignatureHeader({ timestampSeconds, nonce, signature: signer.signTsmRequest(digest) });
+  }
+
+  #call<T>(method: 'GET' | 'POST', path: string, body?: unknown, signer?: TsmRequestSigner): Promise<T> {
     const url = new URL(path, this.#options.url);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    let signature: Record<string, string>;
+    try {
+      signature = signer === undefined ? {} : { [TSM_REQUEST_SIGNATURE_HEADER]: this.#signatureHeader(signer, method, url, payload) };
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return new Promise((resolve, reject) => {
       const request = httpsRequest(url, {
         method, agent: this.#agent, timeout: this.#options.timeoutMs ?? DEVICE_TSM_TIMEOUT_MS,
-        headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }) },
+        headers: {
+          accept: 'application/json', ...signature,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
+        },
       }, (response) => {
         const chunks: Buffer[] = [];
         let size = 0;

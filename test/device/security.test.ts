@@ -89,7 +89,7 @@ describe('device security rules (issue 5 negative tests)', () => {
 
   it('refuses a replayed credential package', async () => {
     const deployed = await platform.bank.call<{ counter: string }>('POST', `/v1/devices/${device.id}/credentials`, { credentialSlot: 4, pan: tokenPAN(random), expiry: '291130', cvv: '987' });
-    const waiting = await tsm.credentialPackages(device.id, '0000000000000000');
+    const waiting = await tsm.credentialPackages(device.id, '0000000000000000', device);
     const latest = waiting.packages.find((item) => item.counter === deployed.body.counter);
     assert.ok(latest !== undefined);
     const counterBefore = device.lastCredentialCounter();

@@ -12,7 +12,7 @@ export {
   OPTION, OPTION_DEFAULTS, PAIRING_KEY_BYTES, PAYMENT_CVM, PERSONALIZATION_TAG, PIN_TRY_LIMIT_DEFAULT, PRELOADED_KEY_SLOT_MAX,
   PRELOADED_KEY_SLOT_MIN, ROOT_CA_CERTIFICATE_SLOT, SIGN_PURPOSE, STATUS_FLAG, TUNNEL_SOURCE, VERIFICATION_METHOD, VERIFICATION_VALIDITY_MS,
   BIOMETRIC_TRY_LIMIT_DEFAULT, UNBLOCK_LABEL, CREDENTIAL_PACKAGE_LABEL, APPLICATION_SIGNATURE_LABEL, PAYMENT_ATTESTATION_LABEL,
-  PAYMENT_ATTESTATION_RECORD_BYTES, PAYMENT_ATTESTATION_SIGNATURE_BYTES_MAX, PAYMENT_ATTESTATION_VERSION,
+  PAYMENT_ATTESTATION_RECORD_BYTES, PAYMENT_ATTESTATION_SIGNATURE_BYTES_MAX, PAYMENT_ATTESTATION_VERSION, TSM_REQUEST_DIGEST_BYTES, TSM_REQUEST_LABEL,
 } from './constants.js';
 export type { ACLOperationName, TunnelSourceName } from './constants.js';
 export { CryptoSEErrorCode } from './errors.js';
@@ -26,7 +26,7 @@ export {
   authorizePaymentCommand, beginRegistrationCommand, changePINCommand, deleteCredentialCommand, encodeAmountField, encodeCurrencyField,
   encodeKeypadInput, enrolFingerCommand, generateKeyCommand, getChallengeCommand, getDataCommand, getPaymentAttestationCommand, getPublicKeyCommand,
   keyInCardNumberCommand,
-  readCertificate, readCertificateCommand, readMaskedPANCommand, signCommands, storeCertificateCommands, storeCredentialPackageCommand,
+  readCertificate, readCertificateCommand, readMaskedPANCommand, signCommands, signTsmRequestCommand, storeCertificateCommands, storeCredentialPackageCommand,
   unblockPINCommand, verifyBiometricCommand, verifyPINCommand,
 } from './hostCommands.js';
 export type { AuthorizePaymentRequest, CallerIdentity, KeypadInput } from './hostCommands.js';
@@ -50,3 +50,10 @@ export {
   decodePaymentAttestationRecord, encodePaymentAttestationRecord, parsePaymentAttestation, paymentAttestationMessage, verifyPaymentAttestation,
 } from './paymentAttestationRecord.js';
 export type { PaymentAttestation, PaymentAttestationFields } from './paymentAttestationRecord.js';
+
+// Device and TSM: the signed requests of the TSM's device API (SIGN TSM REQUEST).
+export {
+  canonicalTsmRequest, encodeTsmRequestSignatureHeader, parseTsmRequestSignatureHeader, tsmRequestDigest, tsmRequestMessage, verifyTsmRequestSignature,
+  TSM_REQUEST_CANONICAL_VERSION, TSM_REQUEST_NONCE_BYTES, TSM_REQUEST_SIGNATURE_HEADER, TSM_REQUEST_SIGNATURE_HEADER_CHARACTERS_MAX,
+} from './tsmRequestSignature.js';
+export type { TsmRequestFields, TsmRequestSignature } from './tsmRequestSignature.js';

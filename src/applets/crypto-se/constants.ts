@@ -40,6 +40,8 @@ export const CRYPTO_SE_INS = {
   readPaymentData: 0x76,
   /** The host reads the payment attestation the last GENERATE AC of this session produced (README.md "Payment attestation"). */
   getPaymentAttestation: 0x78,
+  /** The host has the device key sign a request to the TSM's device API (README.md "SIGN TSM REQUEST"). */
+  signTsmRequest: 0x7a,
   getChallenge: 0x84,
   getData: 0xca,
 } as const;
@@ -252,6 +254,8 @@ export const PAYMENT_ATTESTATION_VERSION = 0x01;
 export const PAYMENT_ATTESTATION_RECORD_BYTES = 26;
 /** A DER ECDSA P-256 signature is at most 72 bytes (two 33-byte INTEGERs and their headers). */
 export const PAYMENT_ATTESTATION_SIGNATURE_BYTES_MAX = 72;
+/** SIGN TSM REQUEST takes exactly a SHA-256 digest of the canonical request. */
+export const TSM_REQUEST_DIGEST_BYTES = 32;
 
 // --- Signature and key-derivation labels (domain separation) -----------------------------------
 
@@ -263,6 +267,8 @@ export const CREDENTIAL_PACKAGE_LABEL = utf8('tessera.crypto-se/credential-packa
 export const APPLICATION_SIGNATURE_LABEL = utf8('tessera.crypto-se/application-signature/v1');
 /** The device key signs PAYMENT_ATTESTATION_LABEL ‖ the 26-byte payment attestation record (the fraud feed). */
 export const PAYMENT_ATTESTATION_LABEL = utf8('tessera.crypto-se/payment-attestation/v1');
+/** The device key signs TSM_REQUEST_LABEL ‖ SHA-256(canonical request) to authenticate a call to the TSM's device API. */
+export const TSM_REQUEST_LABEL = utf8('tessera.crypto-se/tsm-request/v1');
 /** ECIES KDF info strings. */
 export const ECIES_CREDENTIAL_INFO = utf8('tessera.crypto-se/ecies/credential/v1');
 export const ECIES_PAYMENT_INFO = utf8('tessera.crypto-se/ecies/payment/v1');

@@ -12,6 +12,7 @@ import { getPaymentAttestation } from './paymentAttestation.js';
 import { personalize } from './personalization.js';
 import { changePIN, getChallenge, unblockPIN, verifyPIN } from './pin.js';
 import { AppletRefusal } from './refusal.js';
+import { signTsmRequest } from './signTsmRequest.js';
 import { CryptoSEStore } from './store.js';
 
 /**
@@ -43,6 +44,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [CRYPTO_SE_INS.generateAC, generateApplicationCryptogram],
   [CRYPTO_SE_INS.readPaymentData, readPaymentData],
   [CRYPTO_SE_INS.getPaymentAttestation, getPaymentAttestation],
+  [CRYPTO_SE_INS.signTsmRequest, signTsmRequest],
   [CRYPTO_SE_INS.getData, getData],
 ]);
 

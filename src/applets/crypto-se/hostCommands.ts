@@ -4,7 +4,7 @@ import { TesseraError } from '../../lib/errors.js';
 import { constructedNode, encodeTLV, primitiveNode, type TLVNode } from '../../lib/tlv/index.js';
 import {
   BLOCK_LAST, BLOCKS_MAX, CERTIFICATE_BYTES_MAX, CERTIFICATE_READ_CHUNK_BYTES, CRYPTO_SE_CLA, CRYPTO_SE_INS, CRYPTO_SE_TAG, DEVICE_KEY_SLOT,
-  PAYMENT_CVM, SIGN_PURPOSE, TO_BE_SIGNED_BYTES_MAX, UNPREDICTABLE_NUMBER_BYTES,
+  PAYMENT_CVM, SIGN_PURPOSE, TO_BE_SIGNED_BYTES_MAX, TSM_REQUEST_DIGEST_BYTES, UNPREDICTABLE_NUMBER_BYTES,
 } from './constants.js';
 import { packDigits } from './bcd.js';
 import { CryptoSEErrorCode } from './errors.js';
@@ -196,6 +196,12 @@ export function authorizePaymentCommand(request: AuthorizePaymentRequest): Uint8
 /** GET PAYMENT ATTESTATION: the host reads, once, the attestation the last GENERATE AC of this session made. */
 export function getPaymentAttestationCommand(): Uint8Array {
   return command(CRYPTO_SE_INS.getPaymentAttestation, 0x00, 0x00, undefined, 256);
+}
+
+/** SIGN TSM REQUEST: the device key signs the label and this SHA-256 digest of a canonical TSM request (tsmRequestDigest). */
+export function signTsmRequestCommand(digest: Uint8Array): Uint8Array {
+  if (digest.length !== TSM_REQUEST_DIGEST_BYTES) throw invalid(`a TSM request digest is ${TSM_REQUEST_DIGEST_BYTES} bytes`);
+  return command(CRYPTO_SE_INS.signTsmRequest, 0x00, 0x00, digest, 256);
 }
 
 export function getDataCommand(tag: number): Uint8Array {

@@ -24,6 +24,8 @@ const P256_SCALAR_BYTES = 32;
 /** The registration counter starts at a random 62-bit value, so +1 steps never reach 2^64. */
 const REGISTRATION_COUNTER_START_MASK = 0x3fff_ffff_ffff_ffffn;
 const REGISTRATION_COUNTER_MAX = 0xffff_ffff_ffff_ffffn;
+/** The first byte of a DER SEQUENCE: what every CertificationRequestInfo starts with. */
+const ASN1_SEQUENCE_TAG = 0x30;
 /** Tags of the SIGN state kept between blocks (private to the card). */
 const PENDING = { purpose: 0xc0, nextBlock: 0xc2 } as const;
 
@@ -192,6 +194,9 @@ function completeSignature(store: CryptoSEStore, request: SignRequest): Uint8Arr
   } else {
     // Registration goes through the Crypto SE only: an App SE identity here is refused outright.
     if (request.caller !== undefined) notAllowed('registration is never requested by an App SE application');
+    // A CertificationRequestInfo is a DER SEQUENCE (RFC 2986 §4.1): nothing that starts with one of
+    // the card's signature labels (SIGN TSM REQUEST, payment attestation) can be signed this way.
+    if (request.toBeSigned[0] !== ASN1_SEQUENCE_TAG) refuse(StatusWord.incorrectData, 'a certification request is a DER SEQUENCE');
     const open = store.get(STORE.registrationOpen);
     if (open === undefined) refuse(StatusWord.conditionsOfUseNotSatisfied, 'no registration in progress');
     if (!containsBytes(request.toBeSigned, utf8(registrationCounterText(open)))) {

@@ -13,7 +13,7 @@ export { CDOL1_DATA_BYTES_MAX } from './personalization.js';
 export { PaymentAppletErrorCode } from './errors.js';
 export {
   decodePerformCardAPDU, decodeTerminalResponse, encodePerformCardAPDU, encodeTerminalResponse, FETCH_INS, PROACTIVE_PENDING_SW1,
-  RESULT_CARD_READER_ERROR, RESULT_PERFORMED, TERMINAL_RESPONSE_INS,
+  RESULT_BEYOND_CAPABILITIES, RESULT_CARD_READER_ERROR, RESULT_PERFORMED, TERMINAL_RESPONSE_INS,
 } from './proactive.js';
 export type { PerformCardAPDU, TerminalResponse } from './proactive.js';
 export { buildTrack2 } from './track2.js';

@@ -25,6 +25,8 @@ export const DEVICE_IDENTITY = { uicc: 0x81, terminal: 0x82, cardReader1: 0x11 }
 export const RESULT_PERFORMED = 0x00;
 /** General result "card reader status: card not present / error" style failures start here. */
 export const RESULT_CARD_READER_ERROR = 0x3c;
+/** General result "command beyond terminal's capabilities" (ETSI TS 102 223 §8.12). */
+export const RESULT_BEYOND_CAPABILITIES = 0x30;
 /** A proactive command fits one '91XX' announcement: XX is one byte (00 meaning 256 is not used). */
 export const PROACTIVE_COMMAND_BYTES_MAX = 255;
 

@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { TSM_REQUEST_SIGNATURE_HEADER } from '../../applets/crypto-se/client.js';
 import type { RandomSource } from '../../lib/crypto/index.js';
 import { createIdempotencyStore, hashRequest } from '../../infra/db/index.js';
 import { errorResponses, type HttpApp } from '../../infra/http/index.js';
@@ -11,6 +13,7 @@ import { deviceApplications, installDeviceUpdates } from './catalogue.js';
 import { CERTIFICATION_REQUEST_BYTES_MAX } from './certificationRequestFacts.js';
 import { credentialPackagesFor, deployCredential, type DeployedCredential } from './credentials.js';
 import { registerDevice } from './registerDevice.js';
+import { DEVICE_REQUEST_WINDOW_SECONDS, verifyDeviceRequest } from './verifyDeviceRequest.js';
 
 export interface DeviceRouteDeps {
   readonly pki: TsmPki;
@@ -58,6 +61,16 @@ const CredentialBody = Type.Object({
 const Deployed = Type.Object({ deviceId: Type.String(), counter: Type.String(), credentialSlot: Type.Integer(), panLastFour: Type.String() }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 255 }) });
 const ERRORS = errorResponses(400, 403, 404, 409, 422, 500, 502, 503);
+const SIGNED_ERRORS = errorResponses(400, 401, 403, 404, 409, 415, 422, 500, 502, 503);
+/** The signed routes' bodies are empty or `{}`: anything near this is not a device's request. */
+const SIGNED_REQUEST_BODY_BYTES_MAX = 1024;
+const SignatureHeaders = Type.Object({
+  [TSM_REQUEST_SIGNATURE_HEADER]: Type.Optional(Type.String({
+    description: 'Required (401 ERR_TSM_DEVICE_SIGNATURE_MISSING without it): t=<unix seconds>,n=<32 upper-case hex nonce>,s=<base64 DER ECDSA signature>. '
+      + 'The Crypto SE signs, with the device key the TSM certified, "tessera.crypto-se/tsm-request/v1" ‖ SHA-256("TSM_REQUEST_V1\\n" METHOD "\\n" path?query "\\n" t "\\n" n "\\n" hex(SHA-256(body bytes))). '
+      + `Refused (401): a malformed header or bad signature (ERR_TSM_DEVICE_SIGNATURE_INVALID), t more than ${DEVICE_REQUEST_WINDOW_SECONDS} s off (ERR_TSM_DEVICE_SIGNATURE_STALE), a nonce already used (ERR_TSM_DEVICE_SIGNATURE_REPLAYED).`,
+  })),
+});
 
 async function otaPathFor(context: TsmContext, deviceId: string, deps: DeviceRouteDeps): Promise<string | null> {
   const route = await context.db.selectFrom('tsm.devices as device')
@@ -71,7 +84,8 @@ async function otaPathFor(context: TsmContext, deviceId: string, deps: DeviceRou
  * The device-facing API (issue 5), served beside the OTA endpoint (server-authenticated TLS: a
  * device has no SP certificate). Registration is authenticated by what it carries — a request
  * signed by the Crypto SE key the maker reported, with a fresh registration counter; the other
- * routes hand out only what is public or sealed to the device's key.
+ * routes by a request signature the Crypto SE makes with the certified device key (SIGN TSM
+ * REQUEST, header Tessera-Device-Signature), checked before the handler runs.
  */
 export function registerDeviceRoutes(app: HttpApp, context: TsmContext, deps: DeviceRouteDeps): void {
   app.post('/v1/devices/registrations', {
@@ -93,8 +107,48 @@ export function registerDeviceRoutes(app: HttpApp, context: TsmContext, deps: De
     });
   });
 
+  // The other device routes answer only a request the device's Crypto SE signed (verifyDeviceRequest.ts).
+  void app.register((scope, _options, done) => {
+    registerSignedDeviceRoutes(scope, context, deps);
+    done();
+  });
+}
+
+/**
+ * The routes that authenticate the device by its signed request. In their own scope: a JSON parser
+ * that keeps the exact body bytes the signature covers (a re-serialized object would not be the
+ * bytes the device hashed), no other body type, and the verification before every handler.
+ */
+function registerSignedDeviceRoutes(app: HttpApp, context: TsmContext, deps: DeviceRouteDeps): void {
+  const rawBodies = new WeakMap<IncomingMessage, Uint8Array>();
+  // Fastify's own JSON parser (prototype-poisoning checks included), fed the bytes we keep.
+  const parseJSON = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: SIGNED_REQUEST_BODY_BYTES_MAX }, (request, body, done) => {
+    const bytes = new Uint8Array(body as Buffer);
+    rawBodies.set(request.raw, bytes);
+    if (bytes.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    void parseJSON(request, Buffer.from(bytes).toString('utf8'), done);
+  });
+  app.addHook('preHandler', async (request) => {
+    const params = request.params as { readonly id?: string };
+    const header = request.headers[TSM_REQUEST_SIGNATURE_HEADER];
+    await verifyDeviceRequest(context, {
+      deviceId: params.id ?? '', method: request.method, pathWithQuery: request.raw.url ?? '',
+      header: typeof header === 'string' ? header : undefined,
+      // No parser ran: a GET, or a request without a body. Either way zero bytes were sent or read.
+      body: rawBodies.get(request.raw) ?? new Uint8Array(0),
+    });
+  });
+
   app.get('/v1/devices/:id/updates', {
-    schema: { summary: 'The TSM-signed App SE applications and what this device has installed', params: Type.Object({ id: DeviceId }), response: { 200: Updates, ...ERRORS } },
+    schema: {
+      summary: 'The TSM-signed App SE applications and what this device has installed (signed by the device)',
+      headers: SignatureHeaders, params: Type.Object({ id: DeviceId }), response: { 200: Updates, ...SIGNED_ERRORS },
+    },
   }, async (request) => ({
     otaPath: await otaPathFor(context, request.params.id, deps),
     applications: await deviceApplications(context, request.params.id),
@@ -102,8 +156,8 @@ export function registerDeviceRoutes(app: HttpApp, context: TsmContext, deps: De
 
   app.post('/v1/devices/:id/updates', {
     schema: {
-      summary: 'Install missing or newer applications on the device\'s App SE over the air (its agent must be connected)',
-      params: Type.Object({ id: DeviceId }), response: { 200: UpdateOutcome, ...ERRORS },
+      summary: 'Install missing or newer applications on the device\'s App SE over the air (its agent must be connected; signed by the device)',
+      headers: SignatureHeaders, params: Type.Object({ id: DeviceId }), response: { 200: UpdateOutcome, ...SIGNED_ERRORS },
     },
   }, async (request) => {
     const outcome = await installDeviceUpdates(context, request.params.id, deps.applicationSigningKey);
@@ -112,8 +166,9 @@ export function registerDeviceRoutes(app: HttpApp, context: TsmContext, deps: De
 
   app.get('/v1/devices/:id/credential-packages', {
     schema: {
-      summary: 'Credential packages for the device above a counter (sealed to its key, TSM-signed)',
-      params: Type.Object({ id: DeviceId }), querystring: Type.Object({ after: Counter }, { additionalProperties: false }), response: { 200: Packages, ...ERRORS },
+      summary: 'Credential packages for the device above a counter (sealed to its key, TSM-signed; signed by the device)',
+      headers: SignatureHeaders, params: Type.Object({ id: DeviceId }), querystring: Type.Object({ after: Counter }, { additionalProperties: false }),
+      response: { 200: Packages, ...SIGNED_ERRORS },
     },
   }, async (request) => ({ packages: await credentialPackagesFor(context, request.params.id, request.query.after) }));
 }

@@ -119,3 +119,35 @@ export const deviceMigrations: readonly Migration[] = [
     },
   },
 ];
+
+/**
+ * The nonces of signed device requests (verifyDeviceRequest.ts): one row per accepted request, kept
+ * while a request with that nonce could still be inside the time window, then pruned.
+ */
+// A type alias, not an interface: Kysely's withTables<T>() needs T to have an implicit index signature.
+export type DeviceRequestNonceTables = {
+  'tsm.device_request_nonces': {
+    device_id: string;
+    /** 32 upper-case hex digits. */
+    nonce: string;
+    /** The TSM's clock when the request was accepted. */
+    seen_at: Date;
+  };
+};
+
+export const deviceRequestNonceMigrations: readonly Migration[] = [
+  {
+    name: '0009_device_request_nonces',
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table tsm.device_request_nonces (
+          device_id text not null references tsm.devices (id),
+          nonce text not null check (nonce ~ '^[0-9A-F]{32}$'),
+          seen_at timestamptz not null,
+          primary key (device_id, nonce)
+        );
+        create index device_request_nonces_by_seen_at on tsm.device_request_nonces (seen_at);
+      `.execute(db);
+    },
+  },
+];

@@ -1,0 +1,25 @@
+import { TesseraError } from '../../lib/errors.js';
+
+/**
+ * Stable error codes of the device API's request authentication (public API; messages are not).
+ * All are 401: the request is not shown to come from the device it names. An unknown device, one
+ * that is not registered and one whose certificate is not valid now answer exactly like a bad
+ * signature, so the answer does not tell which device ids exist.
+ */
+export const DeviceRequestErrorCode = {
+  /** No Tessera-Device-Signature header. */
+  signatureMissing: 'ERR_TSM_DEVICE_SIGNATURE_MISSING',
+  /** A header that is not well formed, a signature that does not verify with the device certificate, or no valid certificate. */
+  signatureInvalid: 'ERR_TSM_DEVICE_SIGNATURE_INVALID',
+  /** The signed time is more than the window away from the TSM's clock (either way). */
+  signatureStale: 'ERR_TSM_DEVICE_SIGNATURE_STALE',
+  /** The nonce was seen before for this device within the window. */
+  signatureReplayed: 'ERR_TSM_DEVICE_SIGNATURE_REPLAYED',
+} as const;
+export type DeviceRequestErrorCode = (typeof DeviceRequestErrorCode)[keyof typeof DeviceRequestErrorCode];
+
+const UNAUTHORIZED = 401;
+
+export function deviceRequestError(code: DeviceRequestErrorCode, message: string): TesseraError {
+  return new TesseraError(code, message, { httpStatus: UNAUTHORIZED });
+}
