@@ -56,7 +56,10 @@ export async function findAuthorizationByKey(trx: Transaction<BankDatabase>, key
     .executeTakeFirst();
 }
 
-export function resultOf(row: AuthorizationRow, replayed: boolean): AuthorizationResult {
+/** The answer a recorded authorization gives (replayed to a retransmission). */
+export type AnswerColumns = Pick<AuthorizationRow, 'id' | 'response_code' | 'authorization_code' | 'hold_id' | 'entry_id' | 'decline_reason'>;
+
+export function resultOf(row: AnswerColumns, replayed: boolean): AuthorizationResult {
   return {
     approved: row.response_code === ResponseCode.approved,
     responseCode: row.response_code as ResponseCode,

@@ -1,15 +1,10 @@
 import { inTransaction } from '../infra/db/index.js';
 import { toHex } from '../lib/bytes.js';
-import {
-  hashAuthorizationRequest, recordAuthorization, runAuthorization, type AuthorizationFacts, type AuthorizationResult,
-} from './authorizationRecord.js';
-import {
-  approve, checkAcceptance, checkCard, checkLimits, checkRequestFormat, findCard, reversedBeforeArrival, type AuthorizeRequest, type Decision,
-} from './authorize.js';
+import { hashAuthorizationRequest, type AuthorizationResult } from './authorizationRecord.js';
+import { authorize, checkRequestFormat, type AuthorizeRequest, type PreparedAuthorization } from './authorize.js';
 import type { BankContext } from './context.js';
 import { bankError, BankErrorCode } from './errors.js';
-import { ResponseCode, type DeclineReason } from './responseCodes.js';
-import { businessDateOf, newId, panHash, TERMINAL_ID_PATTERN } from './support.js';
+import { panHash, TERMINAL_ID_PATTERN } from './support.js';
 
 /**
  * Card-not-present (e-commerce) purchases: an 0200 without chip data from an online payment
@@ -43,53 +38,29 @@ export function parseCardholderAuthentication(field48: string | undefined): Card
 }
 
 /**
- * Not in responseCodes.ts's union (that file belongs to the chip flow); the column is plain text.
- * The wire answer is 58 "transaction not permitted to terminal".
+ * The card-not-present request's own checks before it joins a batch: a purchase, with a well-formed
+ * field 48. The batch then applies the chip path's checks minus the cryptogram and the ATC, plus the
+ * terminal's `card_not_present` flag (answered 58, decline reason `channel-not-permitted`).
  */
-const CHANNEL_NOT_PERMITTED: DeclineReason = 'channel-not-permitted';
-
-export async function authorizeCardNotPresent(
-  context: BankContext, request: AuthorizeRequest, authentication: CardholderAuthentication,
-): Promise<AuthorizationResult> {
+export function prepareCardNotPresent(request: AuthorizeRequest, authentication: CardholderAuthentication): PreparedAuthorization {
   if (request.kind !== 'purchase') throw bankError(BankErrorCode.invalid, 'a card-not-present request is a purchase (0200)');
   const reference = formatCardholderAuthentication(authentication);
   if (parseCardholderAuthentication(reference) === undefined) throw bankError(BankErrorCode.invalid, 'field 48 is not a cardholder authentication indicator');
   const refused = checkRequestFormat(request);
-  if (refused !== undefined) return refused;
+  if (refused !== undefined) return { refused };
+  const hashedPan = panHash(request.pan);
   const requestHash = hashAuthorizationRequest({
-    kind: request.kind, channel: 'ecommerce', pan: toHex(panHash(request.pan)), expiry: request.expiry,
+    kind: request.kind, channel: 'ecommerce', pan: toHex(hashedPan), expiry: request.expiry,
     amountMinor: request.amountMinor.toString(), currency: request.currency, merchantId: request.merchantId, authentication: reference,
   });
-  return runAuthorization(context, request, requestHash, async (trx) => {
-    const nowMs = context.now();
-    const card = await findCard(trx, request.pan);
-    const facts: AuthorizationFacts = {
-      id: newId(context.random), kind: 'purchase', key: request, requestHash, merchantId: request.merchantId, cardId: card?.id ?? null,
-      panLast4: request.pan.slice(-4), amountMinor: request.amountMinor, currency: request.currency, atc: null,
-      businessDate: businessDateOf(nowMs), originalAuthorizationId: null,
-    };
-    const finish = async (result: AuthorizationResult): Promise<AuthorizationResult> => {
-      if (result.authorizationId !== undefined) {
-        await trx.updateTable('bank.authorizations').set({ channel: 'ecommerce', cardholder_authentication: reference }).where('id', '=', result.authorizationId).execute();
-      }
-      return result;
-    };
-    const declined = async (decision: NonNullable<Decision>): Promise<AuthorizationResult> =>
-      finish(await recordAuthorization(trx, context, facts, { responseCode: decision.code, declineReason: decision.reason }));
+  return { pending: { request, requestHash, cardholderAuthentication: reference, panHash: hashedPan } };
+}
 
-    const acceptance = await checkAcceptance(trx, request);
-    if (acceptance !== undefined) return declined(acceptance);
-    const terminal = await trx.selectFrom('bank.terminals').select('card_not_present').where('id', '=', request.terminalId).executeTakeFirstOrThrow();
-    if (!terminal.card_not_present) return declined({ code: ResponseCode.notPermittedToTerminal, reason: CHANNEL_NOT_PERMITTED });
-    if (await reversedBeforeArrival(trx, request)) return declined({ code: ResponseCode.doNotHonour, reason: 'reversed-before-arrival' });
-    if (card === undefined) return declined({ code: ResponseCode.invalidCardNumber, reason: 'card-unknown' });
-    const cardDecision = checkCard(card, request, nowMs);
-    if (cardDecision !== undefined) return declined(cardDecision);
-    const limitDecision = await checkLimits(trx, card, request.amountMinor, facts.businessDate);
-    if (limitDecision !== undefined) return declined(limitDecision);
-    if (card.availableMinor < request.amountMinor) return declined({ code: ResponseCode.insufficientFunds, reason: 'insufficient-funds' });
-    return finish(await approve(trx, context, facts, card));
-  });
+/** A card-not-present purchase on its own (a batch of one); `authorize` with `cardNotPresent` set does the same. */
+export async function authorizeCardNotPresent(
+  context: BankContext, request: AuthorizeRequest, authentication: CardholderAuthentication,
+): Promise<AuthorizationResult> {
+  return authorize(context, { ...request, cardNotPresent: authentication });
 }
 
 /**

@@ -12,6 +12,8 @@ export * as BankLimits from './limits.js';
 
 export { createBankService } from './service.js';
 export type { BankService } from './service.js';
+export { createAuthorizationBatcher } from './authorizationBatcher.js';
+export type { AuthorizationBatcher, AuthorizationBatcherOptions, BatcherStatistics } from './authorizationBatcher.js';
 export { authorize } from './authorize.js';
 export type { AuthorizeRequest, CardForCryptogram, CryptogramCheck } from './authorize.js';
 export type { AuthorizationResult, TransactionKey } from './authorizationRecord.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { RandomSource } from '../lib/crypto/index.js';
 import { AMOUNT_MINOR_MAX } from '../lib/money.js';
 import { bankError, BankErrorCode } from './errors.js';
@@ -37,7 +37,7 @@ export function sumsByCurrency(postings: readonly PostingInput[]): Map<string, b
   return sums;
 }
 
-function checkEntry(entry: EntryInput): void {
+export function checkEntry(entry: EntryInput): void {
   if (entry.postings.length < 2) throw bankError(BankErrorCode.ledgerRefused, 'a journal entry needs at least two postings');
   for (const posting of entry.postings) {
     if (posting.amountMinor === 0n) throw bankError(BankErrorCode.ledgerRefused, 'a posting must move money');
@@ -92,6 +92,93 @@ export async function moveBalances(trx: Transaction<BankDatabase>, accountId: st
     .where('currency', '=', currency)
     .executeTakeFirst();
   assert.equal(updated.numUpdatedRows, 1n, `account ${accountId} in ${currency} must exist`);
+}
+
+/** An entry with its id chosen by the caller, for `insertEntries`. */
+export interface IdentifiedEntry extends EntryInput {
+  readonly id: string;
+}
+
+/** What a batch of movements does to one account; summed per account before one UPDATE. */
+export interface BalanceDelta {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly ledgerMinor: bigint;
+  readonly availableMinor: bigint;
+}
+
+/** Adds a movement to the per-account sums of a batch (keyed by account id). */
+export function addBalanceDelta(deltas: Map<string, BalanceDelta>, delta: BalanceDelta): void {
+  const previous = deltas.get(delta.accountId);
+  if (previous !== undefined) assert.equal(previous.currency, delta.currency, 'an account has one currency');
+  deltas.set(delta.accountId, {
+    ...delta,
+    ledgerMinor: (previous?.ledgerMinor ?? 0n) + delta.ledgerMinor,
+    availableMinor: (previous?.availableMinor ?? 0n) + delta.availableMinor,
+  });
+}
+
+/**
+ * Set-based `postEntry` for a batch (group commit): the INSERT for the entries and the one for all
+ * their postings, as statements for the caller's single data-modifying WITH (authorizeBatch.ts).
+ * Each entry is checked as `postEntry` checks it, and the deferred triggers check them again at
+ * COMMIT. The balances move separately, once per account (`balancesUpdateStatement`): each
+ * posting is added to `deltas`.
+ */
+export function entriesInsertStatements(
+  entries: readonly IdentifiedEntry[], deltas: Map<string, BalanceDelta>,
+): { readonly entries: RawBuilder<unknown>; readonly postings: RawBuilder<unknown> } {
+  assert.ok(entries.length > 0);
+  for (const entry of entries) checkEntry(entry);
+  const postings = entries.flatMap((entry) => entry.postings.map((posting) => ({ entryId: entry.id, ...posting })));
+  for (const entry of entries) {
+    for (const posting of entry.postings) {
+      addBalanceDelta(deltas, { accountId: posting.accountId, currency: posting.currency, ledgerMinor: posting.amountMinor, availableMinor: posting.amountMinor });
+    }
+  }
+  // One array per column (unnest): the statement stays the same size however many entries.
+  return {
+    entries: sql`insert into bank.journal_entries (id, kind, authorization_id, merchant_id, business_date, description)
+      select * from unnest(cast(${entries.map((entry) => entry.id)} as uuid[]), cast(${entries.map((entry) => entry.kind)} as text[]),
+        cast(${entries.map((entry) => entry.authorizationId ?? null)} as uuid[]), cast(${entries.map((entry) => entry.merchantId ?? null)} as text[]),
+        cast(${entries.map((entry) => entry.businessDate)} as text[]), cast(${entries.map((entry) => entry.description)} as text[]))`,
+    postings: sql`insert into bank.postings (entry_id, account_id, currency, amount_minor)
+      select * from unnest(cast(${postings.map((posting) => posting.entryId)} as uuid[]), cast(${postings.map((posting) => posting.accountId)} as uuid[]),
+        cast(${postings.map((posting) => posting.currency)} as text[]), cast(${postings.map((posting) => posting.amountMinor.toString())} as bigint[]))`,
+  };
+}
+
+/** Set-based `placeHold`: the INSERT of open holds; each lowers its account's available balance in `deltas`. */
+export function holdsInsertStatement(
+  holds: readonly { id: string; authorizationId: string; accountId: string; currency: string; amountMinor: bigint }[], deltas: Map<string, BalanceDelta>,
+): RawBuilder<unknown> {
+  assert.ok(holds.length > 0);
+  for (const hold of holds) assert.ok(hold.amountMinor > 0n);
+  for (const hold of holds) addBalanceDelta(deltas, { accountId: hold.accountId, currency: hold.currency, ledgerMinor: 0n, availableMinor: -hold.amountMinor });
+  return sql`insert into bank.holds (id, authorization_id, account_id, currency, amount_minor, status)
+    select v.*, 'open' from unnest(cast(${holds.map((hold) => hold.id)} as uuid[]), cast(${holds.map((hold) => hold.authorizationId)} as uuid[]),
+      cast(${holds.map((hold) => hold.accountId)} as uuid[]), cast(${holds.map((hold) => hold.currency)} as text[]),
+      cast(${holds.map((hold) => hold.amountMinor.toString())} as bigint[])) as v (id, authorization_id, account_id, currency, amount_minor)`;
+}
+
+/**
+ * Set-based `moveBalances`: one UPDATE … FROM unnest(…) for every account a batch touched, each
+ * once with its summed movement, returning one row per account moved (the caller compares the
+ * count). The CHECK constraints still refuse a customer's available balance below zero.
+ */
+export function balancesUpdateStatement(deltas: Iterable<BalanceDelta>): { readonly statement: RawBuilder<unknown>; readonly count: number } | undefined {
+  const rows = [...deltas].filter((delta) => delta.ledgerMinor !== 0n || delta.availableMinor !== 0n);
+  if (rows.length === 0) return undefined;
+  const statement = sql`
+    update bank.accounts as a
+       set ledger_balance_minor = a.ledger_balance_minor + v.ledger_minor,
+           available_balance_minor = a.available_balance_minor + v.available_minor
+      from unnest(cast(${rows.map((delta) => delta.accountId)} as uuid[]), cast(${rows.map((delta) => delta.currency)} as text[]),
+                  cast(${rows.map((delta) => delta.ledgerMinor.toString())} as bigint[]),
+                  cast(${rows.map((delta) => delta.availableMinor.toString())} as bigint[])) as v (id, currency, ledger_minor, available_minor)
+     where a.id = v.id and a.currency = v.currency
+    returning 1`;
+  return { statement, count: rows.length };
 }
 
 /** Reserves funds for an authorization: available balance down, ledger balance untouched. */

@@ -27,3 +27,16 @@ export const AUTHORIZATION_CODE_LENGTH = 6;
  * before it answers 91 "issuer unavailable" under contention on one account.
  */
 export const AUTHORIZATION_ROUNDS_MAX = 3;
+/**
+ * Authorizations one group-commit batch carries (docs/bank.md "Group commit"): one SERIALIZABLE
+ * transaction and one COMMIT (one WAL flush) for all of them. Bounds the statement sizes too
+ * (the authorizations insert binds about 20 parameters per row).
+ */
+export const AUTHORIZATION_BATCH_SIZE_MAX = 256;
+/** Requests waiting for a batch; beyond this the issuer sheds load and answers 91 at once. */
+export const AUTHORIZATION_QUEUE_LENGTH_MAX = 10_000;
+/**
+ * Attempts of a whole batch on a serialization failure before it is split in halves, each half
+ * then getting as many again; a single authorization finally gets AUTHORIZATION_ROUNDS_MAX rounds.
+ */
+export const AUTHORIZATION_BATCH_ATTEMPTS_MAX = 3;
