@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import boundaries from './eslint/boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tessera/', 'coverage/'] },
+  { ignores: ['node_modules/', '.tessera/', 'coverage/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
