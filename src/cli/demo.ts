@@ -9,7 +9,7 @@ import { dialectByName, ISO8583Client } from '../bank/client.js';
 import { CheckoutFormClient } from '../gateway/client.js';
 import { pay, type AcquirerLink, type PaymentResult, type TerminalIdentity } from '../pos/client.js';
 import { DATA_DIR_DEFAULT } from './cardDeviceKey.js';
-import { DEMO, installDemoApplications, receiveDemoCredential, registerDemoPhone, type DemoState } from './demoSetup.js';
+import { DEMO, installDemoApplications, openDemoSPClient, receiveDemoCredential, registerDemoPhone, type DemoState } from './demoSetup.js';
 import { readDemoControlToken, type NewDemoPhone } from './demoControl.js';
 import { modelFinger, openDeviceDirectory } from './device.js';
 import { loadUpConfig, PLATFORM_FILE_NAME, startPlatform } from './up.js';
@@ -94,6 +94,14 @@ export async function waitForCode(consoleUrl: string, msisdn: string): Promise<{
 interface Control {
   readonly consoleUrl: string;
   readonly token: string;
+  /** The TSM's SP-TSM API, where the demo bank asks the fraud feed. */
+  readonly tsmUrl: string;
+}
+
+/** What `GET /v1/fraud/velocity` answers (docs/fraud-feed.md). */
+interface Velocity {
+  readonly payments: number;
+  readonly distinctLastFours: number;
 }
 
 async function controlPost<T>(control: Control, path: string): Promise<T> {
@@ -166,6 +174,23 @@ function newPhoneFlows(dataDir: string, control: Control, pay: (device: Device, 
         return { ok: result.kind === 'approved', result: outcome(result) };
       },
     },
+    {
+      name: 'fraud feed: the phone delivers the payment report its Crypto SE signed; the bank asks the TSM for velocity',
+      run: async () => {
+        const { device, tsm, phone: made } = phone();
+        const flushed = await device.flushPaymentReports(tsm);
+        const sp = openDemoSPClient(dataDir, control.tsmUrl, readFileSync(join(tsmHome(dataDir), 'pki', 'root-ca.pem'), 'utf8'));
+        try {
+          const velocity = (await sp.call<Velocity>('GET', `/v1/fraud/velocity?deviceId=${made.deviceId}&windowSeconds=3600`)).body;
+          return {
+            ok: flushed.delivered.length === 1 && velocity.payments === 1,
+            result: `report ${flushed.delivered.join(', ') || 'none'} delivered (last four and signature only); the TSM counts ${velocity.payments} payment(s) from this phone in the last hour`,
+          };
+        } finally {
+          sp.close();
+        }
+      },
+    },
   ];
 }
 
@@ -208,7 +233,7 @@ async function walk(dataDir: string, platform: PlatformFile, write: (line: strin
   const demo = platform.demo;
   if (demo === null) throw new TesseraError('ERR_DEMO_PLATFORM', 'the running platform was started with --no-demo');
   const url = (service: string): string | undefined => platform.services.find((row) => row.service === service && row.state === 'running')?.url;
-  const control: Control = { consoleUrl: url('console') ?? '', token: readDemoControlToken(resolve(dataDir)) };
+  const control: Control = { consoleUrl: url('console') ?? '', token: readDemoControlToken(resolve(dataDir)), tsmUrl: url('tsm') ?? '' };
   const identity: TerminalIdentity = { terminalId: demo.terminalId, merchantId: demo.merchantId, merchantName: DEMO.merchantName, countryNumeric: 156 };
   const random = createSystemRandomSource();
   const acquirer = await ISO8583Client.connect({ ...hostPort(url('acquirer')), dialect: dialectByName('bcd'), lastSTAN: Math.floor(random.bytes(2).reduce((a, b) => a * 256 + b, 0) * 10) });

@@ -103,12 +103,13 @@ describe('tessera up', () => {
     // each run makes a new phone and registers and provisions it live.
     const walked = await run(['demo', '--data', dataDir, '--json'], env);
     assert.equal(walked.code, 0, `${walked.stdout}\n${walked.stderr}`);
-    assert.match(walked.stderr, /\[#{20}\] 11\/11 done/);
+    assert.match(walked.stderr, /\[#{20}\] 12\/12 done/);
     const report = JSON.parse(walked.stdout) as DemoReport;
     assert.equal(report.ok, true, walked.stdout);
     const newPhone = await assertNewPhone(report, demo.deviceDirectory, dataDir, env);
     const flow = (prefix: string): DemoReport['flows'][number] | undefined => report.flows.find((row) => row.flow.startsWith(prefix));
     assert.match(flow('tap to pay with the new phone')?.result ?? '', /^approved \(00, auth [0-9A-Z]{6}\)$/);
+    assert.match(flow('fraud feed')?.result ?? '', /^report [0-9A-F]{16} delivered .*the TSM counts 1 payment\(s\) from this phone/);
     assert.match(flow('a reversal')?.result ?? '', /0410 response 00/);
     assert.match(flow('a decline')?.result ?? '', /^declined \(61/);
     assert.match(flow('online checkout')?.result ?? '', /payment succeeded; the code came by SMS/);
@@ -117,7 +118,7 @@ describe('tessera up', () => {
     // A second run makes another phone (live each run), printed as a table this time.
     const again = await run(['demo', '--data', dataDir], env);
     assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
-    assert.match(again.stdout, /\[#{20}\] 11\/11 done/);
+    assert.match(again.stdout, /\[#{20}\] 12\/12 done/);
     assert.match(again.stdout, /ok\s+ledger audit/);
     assert.doesNotMatch(again.stdout, /FAILED/);
     const secondDevice = /device ([0-9A-F]+), MSISDN/.exec(again.stdout)?.[1];
