@@ -79,7 +79,7 @@ export function formatDeviceStatus(status: DeviceStatus): string {
   const lines = [`device ${status.deviceId} (MSISDN ${status.msisdn})`];
   const fingers = status.biometric.enrolledFingers;
   lines.push(`${check(fingers.length > 0)} finger enrolled     ${fingers.length > 0 ? `slots ${fingers.join(', ')}` : 'none'} (biometric tries left ${status.biometric.triesLeft})`);
-  lines.push(`${check(status.pin.set)} PIN set             ${status.pin.set ? `tries left ${status.pin.triesLeft}${status.pin.triesLeft === 0 ? ' (BLOCKED: unblock through the TSM)' : ''}` : 'no'}`);
+  lines.push(`${check(status.pin.set)} PIN set             ${status.pin.set ? `tries left ${status.pin.triesLeft}${status.pin.triesLeft === 0 ? ' (BLOCKED: after the bank approves, tessera device unblock-pin)' : ''}` : 'no'}`);
   const certificate = status.certificate;
   lines.push(`${check(status.registered)} registered          ${certificate === null ? 'no device certificate' : `certificate ${certificate.subject}`}`);
   if (certificate !== null) {
@@ -222,6 +222,21 @@ export function registerDeviceCommands(program: Command): void {
         for (const stored of credentials.stored) console.log(`credential stored in slot ${stored.slot} (package counter ${stored.counter}, TSM signature and counter checked by the Crypto SE)`);
         for (const refused of credentials.refused) console.log(`credential package ${refused.counter} REFUSED by the Crypto SE (${refused.sw})`);
         if (credentials.stored.length === 0 && credentials.refused.length === 0) console.log('no new credentials');
+      } finally {
+        client.close();
+        opened.close();
+      }
+    });
+
+  withTsm(device.command('unblock-pin <dir>').description('unblock a blocked PIN through the TSM, after the bank approved it (POST /v1/devices/{id}/pin-unblock-approvals): GET CHALLENGE, the TSM signs it, UNBLOCK PIN')
+    .option('--new-pin <digits>', 'a new PIN, 4-12 digits (typed on the modelled keypad); without it the old PIN gets its tries back', digits))
+    .action(async (dir: string, options: TsmOptions & { newPin?: string }) => {
+      const opened = open(dir, options);
+      const client = tsmClient(options);
+      try {
+        const pin = await opened.unblockPIN(client, options.newPin);
+        console.log(`PIN unblocked: the Crypto SE checked the TSM's signature over its challenge; tries left ${pin.triesLeft}`);
+        if (options.newPin !== undefined) console.log('new PIN set (it reached the Crypto SE sealed by the keypad)');
       } finally {
         client.close();
         opened.close();

@@ -8,7 +8,7 @@ export { openDevice, Device } from './device.js';
 export type { OpenDeviceOptions, OTAAgentRunner, PaymentReportFlush } from './device.js';
 export type { PendingPaymentReport } from './paymentReports.js';
 export { DeviceTsmClient, DEVICE_TSM_TIMEOUT_MS } from './tsmClient.js';
-export type { DeviceTsmClientOptions, PaymentReportAnswer, RegistrationAnswer, TsmRequestSigner, UpdatesAnswer } from './tsmClient.js';
+export type { DeviceTsmClientOptions, PaymentReportAnswer, PINUnblockAnswer, RegistrationAnswer, TsmRequestSigner, UpdatesAnswer } from './tsmClient.js';
 export { AppSE } from './appSE.js';
 export { applicationKeyId } from './applicationKeyId.js';
 export { DeviceErrorCode } from './errors.js';

@@ -7,11 +7,11 @@ import { createSystemRandomSource, type RandomSource } from '../lib/crypto/index
 import { decodeTLV } from '../lib/tlv/index.js';
 import { openCardImage, type AppletFirmware, type SmartCard } from '../card/client.js';
 import {
-  beginRegistrationCommand, changePINCommand, CREDENTIAL_SLOT_MAX, CRYPTO_SE_FIRMWARE_CLASS, CRYPTO_SE_TAG, createCryptoSEApplet, DEVICE_CERTIFICATE_SLOT,
+  beginRegistrationCommand, changePINCommand, getChallengeCommand, CREDENTIAL_SLOT_MAX, CRYPTO_SE_FIRMWARE_CLASS, CRYPTO_SE_TAG, createCryptoSEApplet, DEVICE_CERTIFICATE_SLOT,
   DEVICE_KEY_SLOT, enrolFingerCommand, FINGER_SLOT_MAX, FINGER_SLOT_MIN, getDataCommand, getPaymentAttestationCommand, getPublicKeyCommand,
   keyInCardNumberCommand, parsePaymentAttestation, parseStatus,
   readCertificate, readMaskedPANCommand, registrationCounterText, ROOT_CA_CERTIFICATE_SLOT, signCommands, signTsmRequestCommand, storeCertificateCommands,
-  storeCredentialPackageCommand, verifyBiometricCommand, verifyPINCommand, type CallerIdentity, type CryptoSEStatus,
+  storeCredentialPackageCommand, unblockPINCommand, verifyBiometricCommand, verifyPINCommand, type CallerIdentity, type CryptoSEStatus,
 } from '../applets/crypto-se/client.js';
 import {
   decodePerformCardAPDU, encodeTerminalResponse, FETCH_INS, PROACTIVE_PENDING_SW1, RESULT_BEYOND_CAPABILITIES,
@@ -43,6 +43,12 @@ const FINGER_ATTEMPTS_MAX = 3;
 const PROACTIVE_ROUNDS_MAX = 4;
 /** The reader's GENERATE AC (EMV Book 3 §6.5.5): the command whose success ends a tap. */
 const INS_GENERATE_AC = 0xae;
+/** GET CHALLENGE answers 16 bytes (src/applets/crypto-se/README.md "PIN"). */
+const UNBLOCK_CHALLENGE_BYTES = 16;
+/** A PIN the Crypto SE takes: 4-12 ASCII digits (src/applets/crypto-se/README.md "PIN"). */
+const PIN_FORMAT = /^[0-9]{4,12}$/;
+/** The longest DER ECDSA P-256 signature: SEQUENCE { INTEGER r, INTEGER s } with 33-byte values. */
+const ECDSA_P256_DER_SIGNATURE_BYTES_MAX = 72;
 /** TSM answers that refuse a payment report for good (malformed, bad signature, replay): retrying cannot help. */
 const PAYMENT_REPORT_FINAL_STATUSES: ReadonlySet<number> = new Set([400, 409]);
 
@@ -193,6 +199,34 @@ export class Device implements TsmRequestSigner {
   /** VERIFY PIN through the keypad tunnel: the try counter goes down before the comparison, on the card. */
   verifyPIN(pin: string): VerificationResult {
     return verificationOf(this.#session().send(verifyPINCommand(this.keypad.type({ pin }))));
+  }
+
+  /**
+   * PIN unblock through the TSM (docs/device.md "PIN unblock"), after the user's bank approved it
+   * with the TSM: GET CHALLENGE opens a one-time challenge in a Crypto SE session; the TSM, asked by
+   * a request the Crypto SE signs in that same session (no new SELECT, which would drop the
+   * challenge), uses up the approval and signs the challenge with its root key; UNBLOCK PIN carries
+   * the signature — and, when `newPIN` is given, a keypad blob with it — and the card, having checked
+   * the signature against the TSM key it was personalized with, restores both try counters. The
+   * host relays a challenge and a signature and sees no PIN. Answers the PIN's state afterwards.
+   */
+  async unblockPIN(tsm: DeviceTsmClient, newPIN?: string): Promise<DeviceStatus['pin']> {
+    if (this.#file.registration === null) throw deviceError(DeviceErrorCode.notRegistered, 'register the device first: the TSM answers only a device it certified');
+    // Checked before the TSM uses up the approval: the card would refuse the new PIN (6A80) only afterwards.
+    if (newPIN !== undefined && !PIN_FORMAT.test(newPIN)) throw deviceError(DeviceErrorCode.invalid, 'a PIN is 4-12 digits');
+    await this.#deliverPendingReports(tsm);
+    const link = this.#session();
+    const challenge = require9000('GET CHALLENGE', link.send(getChallengeCommand()));
+    if (challenge.length !== UNBLOCK_CHALLENGE_BYTES) throw deviceError(DeviceErrorCode.refused, `GET CHALLENGE answered ${challenge.length} bytes, expected ${UNBLOCK_CHALLENGE_BYTES}`);
+    const answer = await tsm.pinUnblock(this.id, challenge, this);
+    if (!/^([0-9A-Fa-f]{2})+$/.test(answer.signature) || answer.signature.length > ECDSA_P256_DER_SIGNATURE_BYTES_MAX * 2) {
+      throw deviceError(DeviceErrorCode.tsm, 'the TSM answered a PIN unblock without a signature');
+    }
+    // Typed only now: the keypad's counter is spent on a blob that will be sent.
+    const blob = newPIN === undefined ? undefined : this.keypad.type({ newPIN });
+    require9000('UNBLOCK PIN', link.send(unblockPINCommand(fromHex(answer.signature), blob)));
+    const status = this.cryptoSEStatus();
+    return { set: status.pinSet, triesLeft: status.pinTriesLeft };
   }
 
   /**

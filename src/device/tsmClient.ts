@@ -65,15 +65,21 @@ export interface PaymentReportAnswer {
   readonly receivedAt: string;
 }
 
+/** The TSM root key's DER signature over the unblock label and the Crypto SE's challenge, hex. */
+export interface PINUnblockAnswer {
+  readonly signature: string;
+}
+
 export interface CredentialPackagesAnswer {
   readonly packages: readonly { readonly counter: string; readonly credentialSlot: number; readonly package: string }[];
 }
 
 /**
  * The device's client for the TSM's device API (HTTPS, server-authenticated with the TSM root the
- * Crypto SE holds): registration, the application catalogue, credential packages, payment reports.
- * It carries only public or sealed data: a certification request, AIDs, packages sealed to the
- * Crypto SE key, payment attestations (last four digits and a signature).
+ * Crypto SE holds): registration, the application catalogue, credential packages, payment reports,
+ * PIN unblocks. It carries only public or sealed data: a certification request, AIDs, packages
+ * sealed to the Crypto SE key, payment attestations (last four digits and a signature), a Crypto SE
+ * challenge and the TSM's signature over it.
  */
 export class DeviceTsmClient {
   readonly #options: DeviceTsmClientOptions;
@@ -113,6 +119,14 @@ export class DeviceTsmClient {
 
   credentialPackages(deviceId: string, afterCounter: string, signer: TsmRequestSigner): Promise<CredentialPackagesAnswer> {
     return this.#call('GET', `/v1/devices/${deviceId}/credential-packages?after=${afterCounter}`, undefined, signer);
+  }
+
+  /**
+   * Redeems the PIN unblock the user's bank approved: the TSM signs this challenge (from the Crypto
+   * SE's GET CHALLENGE) for UNBLOCK PIN, once. Signed by `signer` in the session that holds the challenge.
+   */
+  pinUnblock(deviceId: string, challenge: Uint8Array, signer: TsmRequestSigner): Promise<PINUnblockAnswer> {
+    return this.#call('POST', `/v1/devices/${deviceId}/pin-unblocks`, { challenge: toHex(challenge) }, signer);
   }
 
   /** Delivers one payment attestation (record and DER signature, hex) to the fraud feed. */

@@ -1,6 +1,6 @@
 import { sql, type Generated, type Kysely } from 'kysely';
 import { idempotencyMigration, type Migration } from '../infra/db/index.js';
-import { deviceMigrations, deviceRequestNonceMigrations, type DeviceTables } from './devices/schema.js';
+import { deviceMigrations, deviceRequestNonceMigrations, pinUnblockApprovalMigrations, type DeviceTables } from './devices/schema.js';
 import { fraudMigrations } from './fraud/schema.js';
 
 /** The TSM's PostgreSQL schema. Table names are schema-qualified (src/infra/db/README.md). */
@@ -322,4 +322,5 @@ export const tsmMigrations: readonly Migration[] = [
   ...deviceMigrations,
   ...fraudMigrations,
   ...deviceRequestNonceMigrations,
+  ...pinUnblockApprovalMigrations,
 ];

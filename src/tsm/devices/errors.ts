@@ -23,3 +23,23 @@ const UNAUTHORIZED = 401;
 export function deviceRequestError(code: DeviceRequestErrorCode, message: string): TesseraError {
   return new TesseraError(code, message, { httpStatus: UNAUTHORIZED });
 }
+
+/**
+ * Stable error codes of the PIN unblock (public API; messages are not). Both are 403 and change
+ * nothing: the device is authenticated (its signed request), but no SP has approved an unblock it
+ * may still use. An SP asking about a device it does not serve gets ERR_TSM_NOT_FOUND, as for an
+ * unknown device.
+ */
+export const PINUnblockErrorCode = {
+  /** No unused approval for this device (none given, or the last one was used). */
+  notApproved: 'ERR_TSM_PIN_UNBLOCK_NOT_APPROVED',
+  /** The device's unused approval is past its validity: its SP approves again. */
+  approvalExpired: 'ERR_TSM_PIN_UNBLOCK_APPROVAL_EXPIRED',
+} as const;
+export type PINUnblockErrorCode = (typeof PINUnblockErrorCode)[keyof typeof PINUnblockErrorCode];
+
+const FORBIDDEN = 403;
+
+export function pinUnblockError(code: PINUnblockErrorCode, message: string): TesseraError {
+  return new TesseraError(code, message, { httpStatus: FORBIDDEN });
+}

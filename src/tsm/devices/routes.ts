@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { TSM_REQUEST_SIGNATURE_HEADER } from '../../applets/crypto-se/client.js';
 import type { RandomSource } from '../../lib/crypto/index.js';
+import { fromHex, toHex } from '../../lib/bytes.js';
 import { createIdempotencyStore, hashRequest } from '../../infra/db/index.js';
 import { errorResponses, type HttpApp } from '../../infra/http/index.js';
 import type { TsmContext } from '../context.js';
@@ -12,7 +13,9 @@ import type { ApplicationSigningKey } from './applicationSigningKey.js';
 import { deviceApplications, installDeviceUpdates } from './catalogue.js';
 import { CERTIFICATION_REQUEST_BYTES_MAX } from './certificationRequestFacts.js';
 import { credentialPackagesFor, deployCredential, type DeployedCredential } from './credentials.js';
+import { approvePINUnblock, PIN_UNBLOCK_APPROVAL_VALIDITY_MS, PIN_UNBLOCK_APPROVALS_LIVE_MAX } from './approvePINUnblock.js';
 import { registerDevice } from './registerDevice.js';
+import { PIN_UNBLOCK_CHALLENGE_BYTES, signPINUnblock } from './signPINUnblock.js';
 import { DEVICE_REQUEST_WINDOW_SECONDS, verifyDeviceRequest } from './verifyDeviceRequest.js';
 
 export interface DeviceRouteDeps {
@@ -58,11 +61,27 @@ const CredentialBody = Type.Object({
     panSequenceNumber: Type.Integer({ minimum: 0, maximum: 99 }),
   }, { additionalProperties: false, description: 'EMV keys, so the Crypto SE can make ARQCs for tap to pay' })),
 }, { additionalProperties: false });
+const PINUnblockApprovalBody = Type.Object({
+  reference: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z._:/-]{1,64}$', description: 'Your case reference (e.g. the call-centre ticket), kept in the TSM audit log' })),
+}, { additionalProperties: false });
+const PINUnblockApproval = Type.Object({
+  approvalId: Type.String({ format: 'uuid' }),
+  expiresAt: Type.String({ description: `ISO 8601: the device may redeem the approval once until then (${PIN_UNBLOCK_APPROVAL_VALIDITY_MS / 60_000} minutes)` }),
+}, { additionalProperties: false });
+const PINUnblockBody = Type.Object({
+  challenge: Type.String({
+    pattern: `^[0-9A-Fa-f]{${PIN_UNBLOCK_CHALLENGE_BYTES * 2}}$`,
+    description: `The ${PIN_UNBLOCK_CHALLENGE_BYTES} bytes the Crypto SE's GET CHALLENGE answered in the session that will send UNBLOCK PIN, hex`,
+  }),
+}, { additionalProperties: false });
+const PINUnblock = Type.Object({
+  signature: Type.String({ description: 'The TSM root key\'s ECDSA P-256/SHA-256 signature, DER, hex, over "tessera.crypto-se/unblock-pin/v1" ‖ challenge: the data of UNBLOCK PIN\'s 9E' }),
+}, { additionalProperties: false });
 const Deployed = Type.Object({ deviceId: Type.String(), counter: Type.String(), credentialSlot: Type.Integer(), panLastFour: Type.String() }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 255 }) });
 const ERRORS = errorResponses(400, 403, 404, 409, 422, 500, 502, 503);
 const SIGNED_ERRORS = errorResponses(400, 401, 403, 404, 409, 415, 422, 500, 502, 503);
-/** The signed routes' bodies are empty or `{}`: anything near this is not a device's request. */
+/** The signed routes' bodies are empty, `{}` or a challenge: anything near this is not a device's request. */
 const SIGNED_REQUEST_BODY_BYTES_MAX = 1024;
 const SignatureHeaders = Type.Object({
   [TSM_REQUEST_SIGNATURE_HEADER]: Type.Optional(Type.String({
@@ -171,9 +190,19 @@ function registerSignedDeviceRoutes(app: HttpApp, context: TsmContext, deps: Dev
       response: { 200: Packages, ...SIGNED_ERRORS },
     },
   }, async (request) => ({ packages: await credentialPackagesFor(context, request.params.id, request.query.after) }));
+
+  app.post('/v1/devices/:id/pin-unblocks', {
+    schema: {
+      summary: 'Redeem the SP\'s PIN unblock approval: the TSM signs the Crypto SE\'s challenge for UNBLOCK PIN, once (signed by the device)',
+      headers: SignatureHeaders, params: Type.Object({ id: DeviceId }), body: PINUnblockBody, response: { 200: PINUnblock, ...SIGNED_ERRORS },
+    },
+  }, async (request) => {
+    const signed = await signPINUnblock(context, deps.pki.root.privateKey, request.params.id, fromHex(request.body.challenge));
+    return { signature: toHex(signed.signature) };
+  });
 }
 
-/** The SP side (on the SP-TSM API, mutual TLS): an issuer deploys a credential to a registered device. */
+/** The SP side (on the SP-TSM API, mutual TLS): an issuer deploys a credential to a registered device, or approves a PIN unblock for a device it serves. */
 export function registerDeviceSPRoutes(app: HttpApp, context: TsmContext, identify: (request: FastifyRequest) => string, deps: DeviceRouteDeps): void {
   const idempotency = createIdempotencyStore({ schema: TSM_SCHEMA, now: context.now });
   app.post('/v1/devices/:id/credentials', {
@@ -191,5 +220,23 @@ export function registerDeviceSPRoutes(app: HttpApp, context: TsmContext, identi
       return { status: 201, body: { ...deployed } };
     });
     return reply.code(201).send(outcome.body as unknown as DeployedCredential);
+  });
+
+  app.post('/v1/devices/:id/pin-unblock-approvals', {
+    schema: {
+      summary: `Approve one PIN unblock for a device you serve (you deployed a credential to it): the device may redeem it once within ${PIN_UNBLOCK_APPROVAL_VALIDITY_MS / 60_000} minutes; at most ${PIN_UNBLOCK_APPROVALS_LIVE_MAX} unused at a time`,
+      headers: IdempotencyHeaders, params: Type.Object({ id: DeviceId }), body: PINUnblockApprovalBody, response: { 201: PINUnblockApproval, ...ERRORS },
+    },
+  }, async (request, reply) => {
+    const spName = identify(request);
+    const key = (request.headers as Record<string, string | undefined>)['idempotency-key'] ?? '';
+    const { reference } = request.body;
+    const outcome = await idempotency.run(context.db, {
+      scope: `sp:${spName}`, key, requestHash: hashRequest({ method: request.method, path: request.url, body: request.body }),
+    }, async (trx) => {
+      const approval = await approvePINUnblock(trx, { spName, deviceId: request.params.id, ...(reference === undefined ? {} : { reference }) }, context.now());
+      return { status: 201, body: { approvalId: approval.approvalId, expiresAt: approval.expiresAt } };
+    });
+    return reply.code(201).send(outcome.body as unknown as Static<typeof PINUnblockApproval>);
   });
 }

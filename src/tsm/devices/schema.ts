@@ -151,3 +151,50 @@ export const deviceRequestNonceMigrations: readonly Migration[] = [
     },
   },
 ];
+
+/**
+ * PIN unblock approvals (pinUnblock.ts): an SP that serves the device approves one unblock; the
+ * device redeems it once, within its validity, for the TSM's signature over its Crypto SE's
+ * challenge. Rows are kept (used or expired) as the record of who approved which unblock.
+ */
+// A type alias, not an interface: Kysely's withTables<T>() needs T to have an implicit index signature.
+export type PINUnblockApprovalTables = {
+  'tsm.pin_unblock_approvals': {
+    id: string;
+    device_id: string;
+    /** The SP that approved (it has deployed a credential to the device). */
+    sp_name: string;
+    /** The SP's own case reference (e.g. its call-centre ticket), or null. */
+    reference: string | null;
+    /** The TSM's clock. */
+    created_at: Date;
+    expires_at: Date;
+    used_at: Date | null;
+    /** The Crypto SE challenge the TSM signed when the device redeemed the approval, 32 upper-case hex digits. */
+    challenge: string | null;
+  };
+};
+
+export const pinUnblockApprovalMigrations: readonly Migration[] = [
+  {
+    name: '0010_pin_unblock_approvals',
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table tsm.pin_unblock_approvals (
+          id uuid primary key,
+          device_id text not null references tsm.devices (id),
+          sp_name text not null references tsm.service_providers (name),
+          reference text check (reference ~ '^[0-9A-Za-z._:/-]{1,64}$'),
+          created_at timestamptz not null,
+          expires_at timestamptz not null,
+          used_at timestamptz,
+          challenge text check (challenge ~ '^[0-9A-F]{32}$'),
+          check (expires_at > created_at),
+          check ((used_at is null) = (challenge is null)),
+          check (used_at is null or used_at < expires_at)
+        );
+        create index pin_unblock_approvals_unused on tsm.pin_unblock_approvals (device_id, expires_at) where used_at is null;
+      `.execute(db);
+    },
+  },
+];
