@@ -108,4 +108,14 @@ describe('tessera device (CLI)', () => {
     const phone = join(directory, 'phone');
     await assert.rejects(tessera(['device', 'set-pin', phone, '--data', data, '--pin', '1111', '--old-pin', '9999']), /wrong PIN: 2 tries left/);
   });
+
+  it('unblock-pin goes to the TSM over the signed device channel, which refuses without the bank\'s approval', async () => {
+    const phone = join(directory, 'phone');
+    assert.ok(tsm !== undefined, 'the first test started the TSM');
+    await assert.rejects(tessera(['device', 'unblock-pin', phone, '--data', data, '--tsm', tsm.otaUrl]), (error: Error) => {
+      assert.match(`${error.message} ${JSON.stringify((error as Error & { details?: unknown }).details ?? {})}`, /ERR_TSM_PIN_UNBLOCK_NOT_APPROVED|bank approves first/);
+      return true;
+    });
+    assert.match(await tessera(['device', 'status', phone, '--data', data]), /\[x\] PIN set +tries left 2/, 'nothing changed on the card');
+  });
 });
