@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import type { Kysely } from 'kysely';
-import { fromHex, toHex } from '../../src/lib/bytes.js';
-import { deriveICCMasterKey } from '../../src/lib/emv/index.js';
-import { encodeLoadFile } from '../../src/lib/gp/index.js';
-import { constructedNode, encodeTLV, primitiveNode } from '../../src/lib/tlv/index.js';
-import { migrate } from '../../src/infra/db/index.js';
-import { PAYMENT_FIRMWARE_CLASS, PPSE_FIRMWARE_CLASS, TESSERA_RID } from '../../src/card/client.js';
+import { fromHex } from '../../src/lib/bytes.js';
 import { createModelFinger } from '../../src/applets/crypto-se/client.js';
-import { PAYMENT_PERSONALIZATION_TAG, PPSE_AID } from '../../src/applets/payment/client.js';
-import {
-  addBinRange, addIssuerMasterKey, addMerchant, addTerminal, BANK_SCHEMA, bankMigrations, createCustomer, deposit, ISO8583Client, issueCard,
-  openCustomerAccount, startBank, type BankContext, type BankDatabase, type RunningBank,
-} from '../../src/bank/client.js';
+import type { BankContext, ISO8583Client, RunningBank } from '../../src/bank/client.js';
 import { formatReceipt, pay, type TerminalIdentity } from '../../src/pos/client.js';
-import { publishApplication } from '../../src/tsm/devices/index.js';
-import { PAYMENT_APPLICATION_AID, type Device, type DeviceTsmClient } from '../../src/device/client.js';
-import { PAY_PACKAGE_AID, runAgent, startPlatform, tokenPAN, type Platform } from './harness.js';
+import type { Device, DeviceTsmClient } from '../../src/device/client.js';
+import { runAgent, startPlatform, type Platform } from './harness.js';
+import { publishPaymentApplets, startIssuerForDevice } from './tapHarness.js';
 
-const PAY_MODULE_AID = `${TESSERA_RID}504201`;
-const PPSE_PACKAGE_AID = `${TESSERA_RID}5043`;
-const PPSE_MODULE_AID = `${TESSERA_RID}504301`;
-const IMK = fromHex('0123456789ABCDEFFEDCBA9876543210');
-const SLOT = 2;
 const TERMINAL = 'POS00001';
 const MERCHANT = 'TESSERA SHOP 01';
 const IDENTITY: TerminalIdentity = { terminalId: TERMINAL, merchantId: MERCHANT, merchantName: 'Tessera Shop', countryNumeric: 156 };
@@ -40,50 +24,15 @@ describe('tap to pay from a real device: registration → TSM-signed payment app
 
   before(async () => {
     platform = await startPlatform();
-    // The catalogue: the payment application (slot and signing key id as install parameters) and the PPSE listing it.
-    const keyId = fromHex(platform.applicationKey.keyId);
-    await publishApplication(platform.admin, platform.applicationKey, {
-      name: 'Tessera Pay', moduleAid: PAY_MODULE_AID, instanceAid: PAYMENT_APPLICATION_AID,
-      loadFile: encodeLoadFile({ packageAID: fromHex(PAY_PACKAGE_AID), version: { major: 2, minor: 0 }, modules: [{ aid: fromHex(PAY_MODULE_AID), firmwareClass: PAYMENT_FIRMWARE_CLASS }] }),
-      installParameters: encodeTLV([primitiveNode(PAYMENT_PERSONALIZATION_TAG.credentialSlot, Uint8Array.of(SLOT)), primitiveNode(PAYMENT_PERSONALIZATION_TAG.callerKeyId, keyId)]),
-    });
-    await publishApplication(platform.admin, platform.applicationKey, {
-      name: 'PPSE', moduleAid: PPSE_MODULE_AID, instanceAid: toHex(PPSE_AID),
-      loadFile: encodeLoadFile({ packageAID: fromHex(PPSE_PACKAGE_AID), version: { major: 1, minor: 0 }, modules: [{ aid: fromHex(PPSE_MODULE_AID), firmwareClass: PPSE_FIRMWARE_CLASS }] }),
-      installParameters: encodeTLV([constructedNode(0xbf0c, [constructedNode(0x61, [
-        primitiveNode(0x4f, fromHex(PAYMENT_APPLICATION_AID)), primitiveNode(0x50, new TextEncoder().encode('TESSERA PAY')), primitiveNode(0x87, Uint8Array.of(1)),
-      ])])]),
-    });
+    await publishPaymentApplets(platform);
     device = (await platform.newDevice('payer', '3725550099')).device;
     tsm = platform.client();
     device.enrolFinger(finger);
     await device.register(tsm, finger);
     const updated = await device.update(tsm, runAgent);
     assert.deepEqual(updated.failed, []);
-
     // The issuer: a customer account, the card (token) on the BIN whose IMK derives the card's MK-AC.
-    const db = platform.database.db as unknown as Kysely<BankDatabase>;
-    await migrate(db, BANK_SCHEMA, bankMigrations);
-    context = { db, kek: platform.random.bytes(32), random: platform.random, now: Date.now };
-    const keyRef = await addIssuerMasterKey(context, { label: 'IMK-AC', key: IMK });
-    await addBinRange(context, { prefix: '489537', name: 'Tessera tokens', issuerMasterKeyId: keyRef });
-    await addMerchant(context, { id: MERCHANT, name: 'Tessera Shop', currencies: ['CNY'] });
-    await addTerminal(context, { id: TERMINAL, merchantId: MERCHANT });
-    const customerId = await createCustomer(context, { name: 'device owner' });
-    const accountId = await openCustomerAccount(context, { customerId, currency: 'CNY' });
-    await deposit(context, { accountId, amountMinor: 200_00n });
-    pan = tokenPAN(platform.random);
-    await issueCard(context, { accountId, pan, expiry: '3012', psn: 1 });
-    const iccMasterKey = deriveICCMasterKey({ issuerMasterKey: IMK, pan, panSequenceNumber: '01' });
-    const deployed = await platform.bank.call('POST', `/v1/devices/${device.id}/credentials`, {
-      credentialSlot: SLOT, pan, expiry: '301231', emv: { iccMasterKey: toHex(iccMasterKey), panSequenceNumber: 1 },
-    });
-    assert.equal(deployed.status, 201);
-    const received = await device.receiveCredentials(tsm);
-    assert.equal(received.stored.length, 1);
-
-    bank = await startBank({ host: '127.0.0.1', issuerPort: 0, acquirerPort: 0 }, { context, logger: pino({ level: 'silent' }) });
-    terminal = await ISO8583Client.connect({ host: '127.0.0.1', port: bank.acquirer.port, dialect: bank.dialect });
+    ({ context, bank, terminal, pan } = await startIssuerForDevice(platform, device, tsm, { terminalId: TERMINAL, merchantId: MERCHANT }));
   });
 
   after(async () => {

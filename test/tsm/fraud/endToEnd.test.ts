@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import type { Kysely } from 'kysely';
-import { fromHex, toHex } from '../../../src/lib/bytes.js';
-import { deriveICCMasterKey } from '../../../src/lib/emv/index.js';
-import { migrate } from '../../../src/infra/db/index.js';
-import {
-  addBinRange, addIssuerMasterKey, addMerchant, addTerminal, BANK_SCHEMA, bankMigrations, createCustomer, deposit, ISO8583Client, issueCard,
-  openCustomerAccount, startBank, type BankContext, type BankDatabase, type RunningBank,
-} from '../../../src/bank/client.js';
+import type { ISO8583Client, RunningBank } from '../../../src/bank/client.js';
 import { pay, type TerminalIdentity } from '../../../src/pos/client.js';
 import { createModelFinger } from '../../../src/applets/crypto-se/client.js';
 import type { Velocity } from '../../../src/tsm/fraud/index.js';
 import type { Device, DeviceTsmClient } from '../../../src/device/client.js';
-import { runAgent, startPlatform, tokenPAN, type Platform } from '../../device/harness.js';
-import { publishPaymentApplets, SLOT } from './harness.js';
+import { runAgent, startPlatform, type Platform } from '../../device/harness.js';
+import { publishPaymentApplets, startIssuerForDevice } from '../../device/tapHarness.js';
 
-const IMK = fromHex('0123456789ABCDEFFEDCBA9876543210');
 const TERMINAL = 'POS00002';
 const MERCHANT = 'TESSERA SHOP 02';
 const IDENTITY: TerminalIdentity = { terminalId: TERMINAL, merchantId: MERCHANT, merchantName: 'Tessera Shop', countryNumeric: 156 };
@@ -38,26 +29,7 @@ describe('fraud feed end to end: a registered device taps to pay → its attesta
     device.enrolFinger(finger);
     await device.register(tsm, finger);
     assert.deepEqual((await device.update(tsm, runAgent)).failed, []);
-
-    const db = platform.database.db as unknown as Kysely<BankDatabase>;
-    await migrate(db, BANK_SCHEMA, bankMigrations);
-    const context: BankContext = { db, kek: platform.random.bytes(32), random: platform.random, now: Date.now };
-    const keyRef = await addIssuerMasterKey(context, { label: 'IMK-AC', key: IMK });
-    await addBinRange(context, { prefix: '489537', name: 'Tessera tokens', issuerMasterKeyId: keyRef });
-    await addMerchant(context, { id: MERCHANT, name: 'Tessera Shop', currencies: ['CNY'] });
-    await addTerminal(context, { id: TERMINAL, merchantId: MERCHANT });
-    const accountId = await openCustomerAccount(context, { customerId: await createCustomer(context, { name: 'device owner' }), currency: 'CNY' });
-    await deposit(context, { accountId, amountMinor: 200_00n });
-    pan = tokenPAN(platform.random);
-    await issueCard(context, { accountId, pan, expiry: '3012', psn: 1 });
-    const iccMasterKey = deriveICCMasterKey({ issuerMasterKey: IMK, pan, panSequenceNumber: '01' });
-    const deployed = await platform.bank.call('POST', `/v1/devices/${device.id}/credentials`, {
-      credentialSlot: SLOT, pan, expiry: '301231', emv: { iccMasterKey: toHex(iccMasterKey), panSequenceNumber: 1 },
-    });
-    assert.equal(deployed.status, 201);
-    assert.equal((await device.receiveCredentials(tsm)).stored.length, 1);
-    bank = await startBank({ host: '127.0.0.1', issuerPort: 0, acquirerPort: 0 }, { context, logger: pino({ level: 'silent' }) });
-    terminal = await ISO8583Client.connect({ host: '127.0.0.1', port: bank.acquirer.port, dialect: bank.dialect });
+    ({ bank, terminal, pan } = await startIssuerForDevice(platform, device, tsm, { terminalId: TERMINAL, merchantId: MERCHANT }));
   });
 
   after(async () => {

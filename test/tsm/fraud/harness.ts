@@ -7,45 +7,17 @@ import {
   createModelFinger, CRYPTO_SE_CLA, CRYPTO_SE_INS, CRYPTO_SE_TAG, getPaymentAttestationCommand, parsePaymentAttestation, PAYMENT_CVM,
   type PaymentAttestation,
 } from '../../../src/applets/crypto-se/client.js';
-import { encodeLoadFile } from '../../../src/lib/gp/index.js';
-import { PAYMENT_FIRMWARE_CLASS, PPSE_FIRMWARE_CLASS, TESSERA_RID } from '../../../src/card/client.js';
-import { PAYMENT_PERSONALIZATION_TAG, PPSE_AID } from '../../../src/applets/payment/client.js';
 import { runContactlessKernel, type KernelOutcome } from '../../../src/pos/client.js';
-import { publishApplication } from '../../../src/tsm/devices/index.js';
 import { PAYMENT_APPLICATION_AID, type Device, type ModelFinger } from '../../../src/device/client.js';
-import { PAY_PACKAGE_AID, runAgent, tokenPAN, type Platform } from '../../device/harness.js';
+import { runAgent, tokenPAN, type Platform } from '../../device/harness.js';
+import { PAYMENT_SLOT as SLOT } from '../../device/tapHarness.js';
 
-/** Where the EMV credential sits in these tests' devices. */
-export const SLOT = 2;
+export { PAYMENT_SLOT as SLOT, publishPaymentApplets } from '../../device/tapHarness.js';
+
 /** CDOL1 data of a reader (the payment applet's default CDOL1: 29 bytes). */
 const CDOL1_DATA = '000000001250' + '000000000000' + '0156' + '0000000000' + '0156' + '261121' + '00' + '1A2B3C4D';
 const AIP = '1880';
 const ISSUER_MASTER_KEY = fromHex('0123456789ABCDEFFEDCBA9876543210');
-
-const PAY_MODULE_AID = `${TESSERA_RID}504201`;
-const PPSE_PACKAGE_AID = `${TESSERA_RID}5043`;
-const PPSE_MODULE_AID = `${TESSERA_RID}504301`;
-
-/**
- * Puts the real payment application (version 2.0, slot and signing key id as install parameters)
- * and the PPSE listing it in the TSM's catalogue, as test/device/tapToPay.test.ts does; devices
- * made after this install them with their first update.
- */
-export async function publishPaymentApplets(platform: Platform): Promise<void> {
-  const keyId = fromHex(platform.applicationKey.keyId);
-  await publishApplication(platform.admin, platform.applicationKey, {
-    name: 'Tessera Pay', moduleAid: PAY_MODULE_AID, instanceAid: PAYMENT_APPLICATION_AID,
-    loadFile: encodeLoadFile({ packageAID: fromHex(PAY_PACKAGE_AID), version: { major: 2, minor: 0 }, modules: [{ aid: fromHex(PAY_MODULE_AID), firmwareClass: PAYMENT_FIRMWARE_CLASS }] }),
-    installParameters: encodeTLV([primitiveNode(PAYMENT_PERSONALIZATION_TAG.credentialSlot, Uint8Array.of(SLOT)), primitiveNode(PAYMENT_PERSONALIZATION_TAG.callerKeyId, keyId)]),
-  });
-  await publishApplication(platform.admin, platform.applicationKey, {
-    name: 'PPSE', moduleAid: PPSE_MODULE_AID, instanceAid: toHex(PPSE_AID),
-    loadFile: encodeLoadFile({ packageAID: fromHex(PPSE_PACKAGE_AID), version: { major: 1, minor: 0 }, modules: [{ aid: fromHex(PPSE_MODULE_AID), firmwareClass: PPSE_FIRMWARE_CLASS }] }),
-    installParameters: encodeTLV([constructedNode(0xbf0c, [constructedNode(0x61, [
-      primitiveNode(0x4f, fromHex(PAYMENT_APPLICATION_AID)), primitiveNode(0x50, new TextEncoder().encode('TESSERA PAY')), primitiveNode(0x87, Uint8Array.of(1)),
-    ])])]),
-  });
-}
 
 /** A tap at a reader (the POS kernel alone, no acquirer): finger, payment mode, PPSE … GENERATE AC. */
 export async function tapAtReader(subject: AttestingDevice, random: { bytes(length: number): Uint8Array }): Promise<KernelOutcome> {
