@@ -18,3 +18,4 @@ export { signPINUnblock, PIN_UNBLOCK_CHALLENGE_BYTES } from './signPINUnblock.js
 export type { PINUnblockSignature } from './signPINUnblock.js';
 export { PINUnblockErrorCode } from './errors.js';
 export { registerDeviceRoutes, registerDeviceSPRoutes } from './routes.js';
+export { certifiedKey } from './verifyDeviceRequest.js';

@@ -32,8 +32,8 @@ export interface ReceivedDeviceRequest {
   readonly body: Uint8Array;
 }
 
-/** The key of the device certificate the TSM issued, if that certificate is valid at `nowMs`. */
-function certifiedKey(certificateDER: Uint8Array, nowMs: number): KeyObject | undefined {
+/** The key of the device certificate the TSM issued, if that certificate is valid at `nowMs` (also the fraud feed's check). */
+export function certifiedKey(certificateDER: Uint8Array, nowMs: number): KeyObject | undefined {
   const certificate = new X509Certificate(certificateDER);
   if (nowMs < Date.parse(certificate.validFrom) || nowMs > Date.parse(certificate.validTo)) return undefined;
   return certificate.publicKey;

@@ -1,8 +1,8 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
 import { decodePaymentAttestationRecord, verifyPaymentAttestation, type PaymentAttestationFields } from '../../applets/crypto-se/client.js';
 import { copyBytes } from '../../lib/bytes.js';
 import { isTesseraError } from '../../lib/errors.js';
 import type { TsmContext } from '../context.js';
+import { certifiedKey } from '../devices/index.js';
 import { tsmError, TsmErrorCode } from '../errors.js';
 import { fraudError, FraudErrorCode } from './errors.js';
 import type { FraudTables } from './schema.js';
@@ -45,13 +45,6 @@ function decodeRecord(record: Uint8Array): PaymentAttestationFields {
     if (isTesseraError(error)) throw fraudError(FraudErrorCode.reportInvalid, `not a payment attestation record: ${error.message}`);
     throw error;
   }
-}
-
-/** The key of the device certificate the TSM issued, if that certificate is still valid at `nowMs`. */
-function certifiedKey(certificateDER: Uint8Array, nowMs: number): KeyObject | undefined {
-  const certificate = new X509Certificate(certificateDER);
-  if (nowMs < Date.parse(certificate.validFrom) || nowMs > Date.parse(certificate.validTo)) return undefined;
-  return certificate.publicKey;
 }
 
 /**
