@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +43,8 @@ import type { Benchmark, Measurement } from './harness.js';
 const WORKERS = Math.min(Number(process.env['TESSERA_BENCH_BANK_WORKERS'] ?? 8), 64);
 const DURATION_MS = Math.min(Number(process.env['TESSERA_BENCH_BANK_MS'] ?? 5_000), 60_000);
 const IN_FLIGHT = Math.min(Number(process.env['TESSERA_BENCH_BANK_IN_FLIGHT'] ?? 64), 1_024);
+/** Batches the bank service runs at once (its default unless set). */
+const LANES = process.env['TESSERA_BENCH_BANK_LANES'] === undefined ? undefined : Number(process.env['TESSERA_BENCH_BANK_LANES']);
 const BASELINE_SESSIONS_WIDE = 32;
 const PGBENCH_TIMEOUT_MS = 120_000;
 const execFileAsync = promisify(execFile);
@@ -244,7 +247,7 @@ export const bankAuthorizationBenchmark: Benchmark = {
       await migrate(handle.db, BANK_SCHEMA, bankMigrations);
       const clock = { nowMs: Date.UTC(2026, 10, 21, 12, 0, 0) };
       const context: BankContext = { db: handle.db, kek: KEK, random: createDeterministicRandomSource(utf8('bank bench')), now: () => clock.nowMs };
-      const service = createBankService(context);
+      const service = createBankService(context, LANES === undefined ? {} : { lanes: LANES });
       const { cards, hotCards, hotAccountId } = await setupBank(context);
       await setupTPCB(handle.db as unknown as Kysely<unknown>);
       const durability = handle.url === undefined ? 'PGlite in memory (no disk: nothing here is durable)' : `synchronous_commit = ${await synchronousCommit(handle.db as unknown as Kysely<unknown>)}`;
@@ -257,7 +260,9 @@ export const bankAuthorizationBenchmark: Benchmark = {
       const authorize = async (): Promise<void> => countAnswers(outcomes, await service.authorize(next()));
       const narrowRun = await load(authorize, DURATION_MS, WORKERS);
       const batchesBefore = { ...service.authorizationStatistics };
+      const cpuBefore = { node: process.cpuUsage(), server: serverCpuMs(handle.url) };
       const subjectRun = await load(authorize, DURATION_MS, IN_FLIGHT);
+      const cpu = cpuPerOperation(cpuBefore, subjectRun.operations, handle.url);
       const batchesAfter = { ...service.authorizationStatistics };
       const peak = perSecond(subjectRun);
       const halfRun = await load(authorize, Math.min(DURATION_MS, 3_000), IN_FLIGHT, peak / 2);
@@ -282,7 +287,9 @@ export const bankAuthorizationBenchmark: Benchmark = {
         notes: [
           `database: ${handle.location}; ${durability}; pool ${WORKERS + 2} connections; ${CARDS} cards; load average ${formatLoad(loadAtStart)} at the start, ${formatLoad(loadavg())} at the end (${availableParallelism()} cores)`,
           ...baselines.map((run) => `baseline ${run.name}: ${run.perSecond.toFixed(0)}/s (${run.latency})`),
-          `full load, ${IN_FLIGHT} in flight: ${peak.toFixed(0)}/s, ${latency(subjectRun)}; ${batches} batches, mean ${meanBatch.toFixed(1)}, largest ${batchesAfter.largestBatch}`,
+          `full load, ${IN_FLIGHT} in flight: ${peak.toFixed(0)}/s, ${latency(subjectRun)}; ${batches} batches, mean ${meanBatch.toFixed(1)}, largest ${batchesAfter.largestBatch}; ` +
+            `${service.authorizationLanes} lanes`,
+          `CPU per authorization at full load: ${cpu}`,
           `full load, ${WORKERS} in flight (as many as the baseline's sessions): ${perSecond(narrowRun).toFixed(0)}/s, ${latency(narrowRun)}; ratio ${(perSecond(narrowRun) / baseline.perSecond).toFixed(2)}`,
           `half of peak (${(peak / 2).toFixed(0)}/s, open loop): ${perSecond(halfRun).toFixed(0)}/s, ${latency(halfRun)} (target p99 ≤ 20 ms)`,
           `answers: ${formatAnswers(outcomes)} (91 = still conflicting after the bank's retries)`,
@@ -421,4 +428,45 @@ async function runContention(
     countAnswers(outcomes, await bank.authorize({ ...request, terminalId: terminals[instance] ?? HOT_TERMINAL }));
   }, HOT_DURATION_MS, IN_FLIGHT);
   return { outcomes, splits: service.authorizationStatistics.splits - splitsBefore + otherService.authorizationStatistics.splits };
+}
+
+/**
+ * CPU milliseconds used so far by the PostgreSQL server at `url` when it runs on this machine
+ * (Linux /proc: every process named postgres, plus what the postmaster's exited children used),
+ * so the notes can say where an authorization's CPU goes. Undefined elsewhere.
+ */
+function serverCpuMs(url: string | undefined): number | undefined {
+  if (url === undefined || !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return undefined;
+  let ticks = 0;
+  let found = false;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // the process ended meanwhile
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres') continue;
+      found = true;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, plus cutime and cstime: the postmaster's reaped backends (zero for the others).
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+  } catch {
+    return undefined;
+  }
+  // Clock ticks are 10 ms on Linux (USER_HZ = 100).
+  return found ? ticks * 10 : undefined;
+}
+
+function cpuPerOperation(before: { node: NodeJS.CpuUsage; server: number | undefined }, operations: number, url: string | undefined): string {
+  const node = process.cpuUsage(before.node);
+  const nodeMicros = (node.user + node.system) / operations;
+  const serverAfter = serverCpuMs(url);
+  const server = before.server === undefined || serverAfter === undefined ? 'PostgreSQL not measured (not on this machine)'
+    : `PostgreSQL ${((serverAfter - before.server) * 1000 / operations).toFixed(0)} µs`;
+  return `this process (bank + load generator) ${nodeMicros.toFixed(0)} µs, ${server}`;
 }

@@ -7,6 +7,7 @@ import { bankError, BankErrorCode } from './errors.js';
 import { ResponseCode, type DeclineReason } from './responseCodes.js';
 import type { AuthorizationKind, BankDatabase } from './schema.js';
 import { AUTHORIZATION_ROUNDS_MAX } from './limits.js';
+import { lockRequestKeys } from './locks.js';
 import { newAuthorizationCode, sha256, STAN_PATTERN, TERMINAL_ID_PATTERN } from './support.js';
 
 /**
@@ -50,10 +51,14 @@ export function hashAuthorizationRequest(fields: Record<string, string | number 
   return sha256(canonicalJson(fields));
 }
 
-export async function findAuthorizationByKey(trx: Transaction<BankDatabase>, key: TransactionKey): Promise<AuthorizationRow | undefined> {
-  return trx.selectFrom('bank.authorizations').selectAll()
-    .where('terminal_id', '=', key.terminalId).where('stan', '=', key.stan).where('transmitted_at', '=', key.transmittedAt)
-    .executeTakeFirst();
+/** `lock`: FOR UPDATE, for a READ COMMITTED caller that decides on the row (a reversal, a refund of it: locks.ts). */
+export async function findAuthorizationByKey(
+  trx: Transaction<BankDatabase>, key: TransactionKey, options: { readonly lock?: boolean } = {},
+): Promise<AuthorizationRow | undefined> {
+  let query = trx.selectFrom('bank.authorizations').selectAll()
+    .where('terminal_id', '=', key.terminalId).where('stan', '=', key.stan).where('transmitted_at', '=', key.transmittedAt);
+  if (options.lock === true) query = query.forUpdate();
+  return query.executeTakeFirst();
 }
 
 /** The answer a recorded authorization gives (replayed to a retransmission). */
@@ -119,12 +124,15 @@ export async function runAuthorization(
   requestHash: Uint8Array,
   decide: (trx: Transaction<BankDatabase>) => Promise<AuthorizationResult>,
 ): Promise<AuthorizationResult> {
+  // READ COMMITTED after the request key's lock (locks.ts): the read below sees an earlier
+  // transmission or a reversal that another transaction committed while this one waited.
   const attempt = (): Promise<AuthorizationResult> => inTransaction(context.db, async (trx) => {
+    await lockRequestKeys(trx, [key]);
     const existing = await findAuthorizationByKey(trx, key);
     if (existing === undefined) return decide(trx);
     if (bytesEqual(existing.request_hash, requestHash)) return resultOf(existing, true);
     return { approved: false, responseCode: ResponseCode.duplicateTransmission, declineReason: 'duplicate-mismatch', replayed: false };
-  });
+  }, { isolation: 'read committed' });
   // inTransaction already retries serialization failures with backoff; on one hot account that
   // is not always enough, so the whole run is repeated a bounded number of times before 91.
   for (let round = 1; ; round++) {

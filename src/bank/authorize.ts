@@ -121,7 +121,7 @@ export function prepareAuthorization(request: AuthorizeRequest): PreparedAuthori
  * order a decline code is most useful and leaks least: acceptance (terminal, merchant, currency),
  * card (known, status, expiry), cryptogram, ATC, limits, funds. A verified cryptogram with a fresh
  * ATC raises the card's ATC high-water mark even when a later check declines: that ATC is spent.
- * Approval places a hold (preauth) or posts the purchase; all of it in one serializable transaction.
+ * Approval places a hold (preauth) or posts the purchase; all of it in one transaction (docs/bank.md "Locks").
  *
  * This is a batch of one (authorizeBatch.ts decides); `createBankService` puts concurrent
  * requests into shared batches instead (authorizationBatcher.ts, docs/bank.md "Group commit").

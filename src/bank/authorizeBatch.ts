@@ -1,23 +1,25 @@
 import assert from 'node:assert/strict';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { bytesEqual, toHex } from '../lib/bytes.js';
-import type { AuthorizationResult, AuthorizationRow, TransactionKey } from './authorizationRecord.js';
+import type { AuthorizationResult, AuthorizationRow } from './authorizationRecord.js';
 import { resultOf } from './authorizationRecord.js';
 import { checkATC, checkCard, type AuthorizeRequest, type CardRow, type Decision, type PendingAuthorization } from './authorize.js';
 import { openIssuerMasterKey } from './cards.js';
 import type { BankContext } from './context.js';
+import { lockAccountsOfCards, lockRequestKeys, requestKeyOf } from './locks.js';
 import { balancesUpdateStatement, entriesInsertStatements, holdsInsertStatement, type BalanceDelta, type IdentifiedEntry } from './ledger.js';
 import { ResponseCode, type DeclineReason } from './responseCodes.js';
 import type { BankDatabase, CardStatus } from './schema.js';
 import { businessDateOf, newAuthorizationCode, newId } from './support.js';
 
 /**
- * One group-commit batch of authorizations, inside the caller's SERIALIZABLE transaction
- * (docs/bank.md "Group commit"). Everything the decisions need is read with one query, the
- * decisions run in arrival order against an in-memory copy that each approval updates (so two
- * authorizations on one account never spend the same money), and the writes go out as one
- * statement. The checks, their order and their answers are those of a single
- * authorization (docs/bank.md "Authorization").
+ * One group-commit batch of authorizations, inside the caller's READ COMMITTED transaction
+ * (docs/bank.md "Group commit", "Locks"). The batch first locks its request keys and its cards'
+ * accounts; then everything the decisions need is read with one query (which sees everything
+ * committed before the locks were granted), the decisions run in arrival order against an
+ * in-memory copy that each approval updates (so two authorizations on one account never spend the
+ * same money), and the writes go out as one statement. The checks, their order and their answers
+ * are those of a single authorization (docs/bank.md "Authorization").
  */
 
 /** An authorization row as the batch writes it (the database stamps `created_at`). */
@@ -26,10 +28,6 @@ type AuthorizationWrite = Omit<AuthorizationRow, 'created_at'>;
 /** The answer for one item of a batch: a result, or the error it alone threw (nothing of it is written). */
 export type BatchOutcome = { readonly result: AuthorizationResult } | { readonly error: unknown };
 
-/** The same string for the same (terminal, STAN, transmission time): field 41, 11 and 7. */
-export function requestKeyOf(key: TransactionKey): string {
-  return `${key.terminalId}\u0000${key.stan}\u0000${key.transmittedAt.getTime()}`;
-}
 
 /** The answer recorded under a request key, and the hash of the request that got it. */
 interface RecordedAnswer {
@@ -86,6 +84,10 @@ export async function executeAuthorizationBatch(
   assert.ok(items.length > 0, 'a batch has at least one authorization');
   const nowMs = context.now();
   const businessDate = businessDateOf(nowMs);
+  // Locks first, then the read: at READ COMMITTED the read's snapshot is taken after the locks
+  // were granted, so it sees what any earlier holder (another batch, a reversal) committed.
+  await lockRequestKeys(trx, items.map((item) => item.request));
+  await lockAccountsOfCards(trx, items.map((item) => toHex(item.panHash)));
   const snapshot = await readSnapshot(trx, items, businessDate);
   const state: BatchState = {
     atcHighWater: new Map(), availableMinor: new Map(), dayTotals: new Map(snapshot.dayTotals), decided: new Map(), issuerKeys: new Map(),

@@ -21,8 +21,9 @@ export interface CaptureResult {
  * another amount is a conflict.
  */
 export async function capture(context: BankContext, holdId: string, amountMinor?: bigint): Promise<CaptureResult> {
+  // READ COMMITTED with the hold locked (locks.ts): a reversal of the same preauthorization takes turns with this.
   return inTransaction(context.db, async (trx) => {
-    const hold = await findHold(trx, holdId);
+    const hold = await findHold(trx, holdId, { lock: true });
     if (hold === undefined) throw bankError(BankErrorCode.notFound, 'no such hold');
     const amount = amountMinor ?? hold.amountMinor;
     if (hold.status === 'captured' && hold.captureEntryId !== null) {
@@ -48,5 +49,5 @@ export async function capture(context: BankContext, holdId: string, amountMinor?
     });
     await trx.updateTable('bank.holds').set({ status: 'captured', captured_minor: amount, capture_entry_id: entryId }).where('id', '=', holdId).execute();
     return { holdId, entryId, capturedMinor: amount, releasedMinor: hold.amountMinor - amount, replayed: false };
-  });
+  }, { isolation: 'read committed' });
 }

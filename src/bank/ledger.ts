@@ -201,8 +201,11 @@ export interface HoldRow {
   readonly captureEntryId: string | null;
 }
 
-export async function findHold(trx: Transaction<BankDatabase>, holdId: string): Promise<HoldRow | undefined> {
-  const row = await trx.selectFrom('bank.holds').selectAll().where('id', '=', holdId).executeTakeFirst();
+/** `lock`: FOR UPDATE, for a READ COMMITTED caller that decides on the hold's status (locks.ts). */
+export async function findHold(trx: Transaction<BankDatabase>, holdId: string, options: { readonly lock?: boolean } = {}): Promise<HoldRow | undefined> {
+  let query = trx.selectFrom('bank.holds').selectAll().where('id', '=', holdId);
+  if (options.lock === true) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   return row === undefined ? undefined : {
     id: row.id, authorizationId: row.authorization_id, accountId: row.account_id, currency: row.currency, amountMinor: row.amount_minor,
     status: row.status, capturedMinor: row.captured_minor, captureEntryId: row.capture_entry_id,

@@ -36,7 +36,8 @@ export async function refund(context: BankContext, request: RefundRequest): Prom
     originalTransmittedAt: request.original.transmittedAt.toISOString(), merchantId: request.merchantId, amountMinor: request.amountMinor.toString(),
   });
   return runAuthorization(context, request, requestHash, async (trx) => {
-    const original = await findAuthorizationByKey(trx, request.original);
+    // Locked: a reversal of the original, or another refund of it, waits for this one's COMMIT and then sees it.
+    const original = await findAuthorizationByKey(trx, request.original, { lock: true });
     if (original === undefined) return { approved: false, responseCode: ResponseCode.recordNotFound, declineReason: 'original-not-found', replayed: false };
     const facts: AuthorizationFacts = {
       id: newId(context.random), kind: 'refund', key: request, requestHash, merchantId: request.merchantId, cardId: original.card_id,
@@ -55,6 +56,8 @@ export async function refund(context: BankContext, request: RefundRequest): Prom
     if (request.amountMinor > await netDebited(trx, original)) return declined(ResponseCode.invalidAmount, 'refund-exceeds-captured');
 
     const card = await trx.selectFrom('bank.cards').select('account_id').where('id', '=', original.card_id).executeTakeFirstOrThrow();
+    // The customer's account before the bank's clearing account (the order of locks.ts), although the postings name clearing first.
+    await trx.selectFrom('bank.accounts').select('id').where('id', '=', card.account_id).forNoKeyUpdate().execute();
     const clearing = await systemAccountId(trx, 'issuer_clearing', original.currency);
     const entryId = await postEntry(trx, context.random, {
       kind: 'refund', authorizationId: facts.id, merchantId: original.merchant_id, businessDate: facts.businessDate,

@@ -5,6 +5,7 @@ import { findAuthorizationByKey, requireTransactionKey, type AuthorizationRow, t
 import type { BankContext } from './context.js';
 import { bankError, BankErrorCode } from './errors.js';
 import { findHold, postEntry, releaseHold, systemAccountId } from './ledger.js';
+import { lockRequestKeys } from './locks.js';
 import { ResponseCode } from './responseCodes.js';
 import type { BankDatabase } from './schema.js';
 import { businessDateOf } from './support.js';
@@ -36,8 +37,12 @@ export interface ReversalResult {
  */
 export async function reverse(context: BankContext, original: TransactionKey): Promise<ReversalResult> {
   requireTransactionKey(original);
+  // READ COMMITTED with locks (locks.ts): the original's request key first, so an authorization
+  // batch holding it commits before this reads (and one that comes later sees the reversal), then
+  // the original's row and its hold, so a capture or refund of it takes turns with this one.
   return inTransaction(context.db, async (trx) => {
-    const authorization = await findAuthorizationByKey(trx, original);
+    await lockRequestKeys(trx, [original]);
+    const authorization = await findAuthorizationByKey(trx, original, { lock: true });
     await trx.insertInto('bank.reversals').values({
       terminal_id: original.terminalId, stan: original.stan, transmitted_at: original.transmittedAt, authorization_id: authorization?.id ?? null,
     }).onConflict((conflict) => conflict.doNothing()).execute();
@@ -52,14 +57,14 @@ export async function reverse(context: BankContext, original: TransactionKey): P
     await trx.updateTable('bank.authorizations').set({ reversed_at: at, reversal_entry_id: undone.entryId ?? null })
       .where('id', '=', authorization.id).execute();
     return { ...base, ...undone };
-  });
+  }, { isolation: 'read committed' });
 }
 
 async function undo(
   trx: Transaction<BankDatabase>, context: BankContext, authorization: AuthorizationRow, at: Date,
 ): Promise<{ effect: ReversalEffect; holdId?: string; entryId?: string }> {
   if (authorization.hold_id !== null) {
-    const hold = await findHold(trx, authorization.hold_id);
+    const hold = await findHold(trx, authorization.hold_id, { lock: true });
     if (hold === undefined) throw bankError(BankErrorCode.state, 'an approved preauthorization lost its hold');
     if (hold.status === 'open') {
       await releaseHold(trx, hold, at);
@@ -72,7 +77,7 @@ async function undo(
   if (posted === 0n) return { effect: 'nothing-outstanding' };
   if (posted < 0n) {
     // Taking back a refund needs the customer's money to be there; the CHECK constraint would refuse otherwise.
-    const account = await trx.selectFrom('bank.accounts').select('available_balance_minor').where('id', '=', cardAccount).executeTakeFirstOrThrow();
+    const account = await trx.selectFrom('bank.accounts').select('available_balance_minor').where('id', '=', cardAccount).forNoKeyUpdate().executeTakeFirstOrThrow();
     if (account.available_balance_minor < -posted) throw bankError(BankErrorCode.ledgerRefused, 'the customer\'s available balance cannot cover taking back this refund');
   }
   const clearing = await systemAccountId(trx, 'issuer_clearing', authorization.currency);

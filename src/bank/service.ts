@@ -19,15 +19,18 @@ export interface BankService {
   audit(): Promise<AuditReport>;
   /** How the authorizations were batched so far (batches, largest batch, splits). */
   readonly authorizationStatistics: Readonly<BatcherStatistics>;
+  /** Batches that may run at once (AuthorizationBatcherOptions.lanes). */
+  readonly authorizationLanes: number;
 }
 
-/** One batcher per service, so one queue and one batch in flight per process (per service). */
+/** One batcher per service: one queue, and up to `options.lanes` batches in flight, per process (per service). */
 export function createBankService(context: BankContext, options: AuthorizationBatcherOptions = {}): BankService {
   requireContext(context);
   const batcher = createAuthorizationBatcher(context, options);
   return {
     authorize: (request) => batcher.authorize(request),
     authorizationStatistics: batcher.statistics,
+    authorizationLanes: batcher.lanes,
     capture: (holdId, amountMinor) => capture(context, holdId, amountMinor),
     reverse: (original) => reverse(context, original),
     refund: (request) => refund(context, request),

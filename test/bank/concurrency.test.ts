@@ -72,4 +72,70 @@ describe('bank: concurrent authorizations on one account', () => {
     assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor);
     assert.equal((await auditLedger(harness.context.db)).balanced, true);
   });
+  it('a refund racing a reversal of the same purchase never gives the money back twice', async (t) => {
+    const holder = holders[1] as Cardholder;
+    await deposit(harness.context, { accountId: holder.accountId, amountMinor: 100_00n });
+    const before = await getAccount(harness.context, holder.accountId);
+    const sales = [];
+    for (let round = 0; round < 12; round++) {
+      const sale = harness.request(holder, { kind: 'purchase', amountMinor: 2_00n });
+      assert.equal((await harness.service.authorize(sale)).approved, true);
+      sales.push(sale);
+    }
+    let stan = 800_000;
+    // All at once: each sale's refund and reversal race each other and the other sales' pairs.
+    const outcomes = await Promise.all(sales.map((sale) => {
+      stan += 1;
+      const refundKey = { terminalId: sale.terminalId, stan: String(stan), transmittedAt: sale.transmittedAt };
+      return Promise.all([
+        harness.service.refund({ ...refundKey, original: sale, merchantId: sale.merchantId, amountMinor: 1_50n }),
+        harness.service.reverse(sale),
+      ]);
+    }));
+    const refunded = outcomes.filter(([refund]) => refund.approved).length;
+    t.diagnostic(`${refunded} of 12 refunds were approved before their sale's reversal`);
+    for (const [refund, reversal] of outcomes) {
+      // Refund first: the reversal gives back only the rest. Reversal first: the refund is refused.
+      assert.equal(reversal.effect, 'entry-reversed');
+      if (!refund.approved) assert.equal(refund.responseCode, '12', JSON.stringify(refund));
+    }
+    const after = await getAccount(harness.context, holder.accountId);
+    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor, 'every sale came back exactly once, by refund and reversal together or by reversal alone');
+    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
+    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+  });
+
+  it('a capture racing a reversal of the same preauthorization: one of them wins, the money ends where it started', async (t) => {
+    const holder = holders[2] as Cardholder;
+    await deposit(harness.context, { accountId: holder.accountId, amountMinor: 100_00n });
+    const before = await getAccount(harness.context, holder.accountId);
+    const preauths = [];
+    for (let round = 0; round < 12; round++) {
+      const preauth = harness.request(holder, { kind: 'preauth', amountMinor: 3_00n });
+      const result = await harness.service.authorize(preauth);
+      assert.ok(result.approved && result.holdId !== undefined);
+      preauths.push({ preauth, holdId: result.holdId });
+    }
+    const outcomes = await Promise.all(preauths.map(({ preauth, holdId }) => Promise.all([
+      harness.service.capture(holdId).then((captured) => ({ captured }), (error: unknown) => ({ error })),
+      harness.service.reverse(preauth),
+    ])));
+    let captured = 0;
+    for (const [capture, reversal] of outcomes) {
+      if ('captured' in capture) {
+        // Captured first: the reversal takes the captured amount back.
+        captured += 1;
+        assert.equal(reversal.effect, 'entry-reversed');
+      } else {
+        // Released first: the capture is refused, nothing posted.
+        assert.equal((capture.error as { code?: unknown }).code, 'ERR_BANK_STATE', String(capture.error));
+        assert.equal(reversal.effect, 'hold-released');
+      }
+    }
+    t.diagnostic(`${captured} of 12 captures came before their reversal`);
+    const after = await getAccount(harness.context, holder.accountId);
+    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor);
+    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
+    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+  });
 });

@@ -1,0 +1,63 @@
+import { sql, type Transaction } from 'kysely';
+import type { TransactionKey } from './authorizationRecord.js';
+import type { BankDatabase } from './schema.js';
+
+/**
+ * The bank's transactions that decide on what they read run at READ COMMITTED and lock first
+ * (docs/bank.md "Locks"): the request keys they are about, as transaction-scoped advisory locks,
+ * then the rows whose values decide (customer accounts, the original authorization, the hold).
+ * Every statement after the locks sees everything committed before them, and whoever holds a lock
+ * is the only one deciding on what it guards until COMMIT. Locks are taken in one order: request
+ * keys (ascending), then customer accounts (ascending id), then the bank's own accounts, so two
+ * transactions never wait for each other in a circle; PostgreSQL's deadlock detector (40P01, retried
+ * by inTransaction) is the backstop, not the plan.
+ */
+
+/** First key of the two-key advisory locks the bank takes on request keys ("BANK" in ASCII, minus the sign bit). */
+export const REQUEST_KEY_LOCK_CLASS = 0x42414e4b & 0x7fffffff;
+
+/** The same string for the same (terminal, STAN, transmission time): field 41, 11 and 7. */
+export function requestKeyOf(key: TransactionKey): string {
+  return `${key.terminalId}\u0000${key.stan}\u0000${key.transmittedAt.getTime()}`;
+}
+
+/**
+ * A request key's advisory lock id: 32-bit FNV-1a of `requestKeyOf`, as a signed int4. Two keys
+ * with the same id only wait for each other; they never share a decision.
+ */
+export function requestKeyLockId(key: TransactionKey): number {
+  const text = requestKeyOf(key);
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}
+
+/**
+ * Takes the advisory transaction locks of `keys` (each once, ascending), released at COMMIT or
+ * ROLLBACK. An authorization of a key and a reversal naming it therefore never decide at the same
+ * time: the second sees what the first committed.
+ */
+export async function lockRequestKeys(trx: Transaction<BankDatabase>, keys: Iterable<TransactionKey>): Promise<void> {
+  const ids = [...new Set([...keys].map(requestKeyLockId))].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  // unnest keeps the array's order, so the locks are taken ascending; count(*) sends one row back.
+  await sql`select count(*) from (select pg_advisory_xact_lock(${REQUEST_KEY_LOCK_CLASS}::int4, k) from unnest(cast(${ids} as int4[])) as k) as locked`.execute(trx);
+}
+
+/**
+ * Locks the customer accounts of the cards with these PAN hashes (hex), ascending by id, for
+ * the balance and card updates that follow (FOR NO KEY UPDATE: foreign-key checks of other
+ * inserts that reference these accounts still pass).
+ */
+export async function lockAccountsOfCards(trx: Transaction<BankDatabase>, panHashesHex: readonly string[]): Promise<void> {
+  if (panHashesHex.length === 0) return;
+  await sql`select count(*) from (
+      select a.id from bank.accounts as a
+       where a.id in (select c.account_id from bank.cards as c
+                       where c.pan_hash in (select decode(h, 'hex') from unnest(cast(${[...new Set(panHashesHex)]} as text[])) as h))
+       order by a.id
+         for no key update of a) as locked`.execute(trx);
+}
