@@ -101,6 +101,19 @@ const CHECKS: readonly CheckDefinition[] = [
          or (h.status = 'released' and z.reversed_at is null)`,
   },
   {
+    name: 'card-day-counters',
+    description: 'every card\'s day counters (the daily limits) equal its approved, unreversed preauths and purchases of that business date',
+    query: sql`
+      select 'card ' || c.id || ' on ' || c.day_business_date || ': counters ' || c.day_count || ' / ' || c.day_total_minor
+             || ', authorizations ' || coalesce(d.count, 0) || ' / ' || coalesce(d.total, 0) as finding
+      from bank.cards c
+      left join lateral (
+        select count(*) as count, sum(z.amount_minor) as total from bank.authorizations z
+         where z.card_id = c.id and z.business_date = c.day_business_date and z.response_code = '00'
+           and z.kind in ('preauth', 'purchase') and z.reversed_at is null) as d on true
+      where c.day_business_date is not null and (c.day_count <> coalesce(d.count, 0) or c.day_total_minor <> coalesce(d.total, 0))`,
+  },
+  {
     name: 'approvals-accounted',
     description: 'every approved preauthorization has its hold, every approved purchase and refund its entry, every reversal entry its reversed authorization',
     query: sql`

@@ -73,6 +73,8 @@ interface BatchState {
 /** Everything the batch writes, in one statement at the end. */
 interface BatchWrites {
   readonly atcByCard: Map<string, number>;
+  /** What this batch's approvals add to each card's day counters (of the batch's business date). */
+  readonly dayByCard: Map<string, DayTotal>;
   readonly holds: { id: string; authorizationId: string; accountId: string; currency: string; amountMinor: bigint }[];
   readonly entries: IdentifiedEntry[];
   readonly authorizations: AuthorizationWrite[];
@@ -92,7 +94,7 @@ export async function executeAuthorizationBatch(
   const state: BatchState = {
     atcHighWater: new Map(), availableMinor: new Map(), dayTotals: new Map(snapshot.dayTotals), decided: new Map(), issuerKeys: new Map(),
   };
-  const writes: BatchWrites = { atcByCard: new Map(), holds: [], entries: [], authorizations: [] };
+  const writes: BatchWrites = { atcByCard: new Map(), dayByCard: new Map(), holds: [], entries: [], authorizations: [] };
   let outcomes: BatchOutcome[];
   try {
     outcomes = items.map((item): BatchOutcome => {
@@ -107,7 +109,7 @@ export async function executeAuthorizationBatch(
   } finally {
     for (const key of state.issuerKeys.values()) key.fill(0);
   }
-  await writeBatch(trx, writes);
+  await writeBatch(trx, writes, businessDate);
   return outcomes;
 }
 
@@ -158,6 +160,8 @@ function decideItem(
   state.availableMinor.set(card.accountId, availableMinor - request.amountMinor);
   const day = state.dayTotals.get(card.id) ?? { count: 0n, totalMinor: 0n };
   state.dayTotals.set(card.id, { count: day.count + 1n, totalMinor: day.totalMinor + request.amountMinor });
+  const added = writes.dayByCard.get(card.id) ?? { count: 0n, totalMinor: 0n };
+  writes.dayByCard.set(card.id, { count: added.count + 1n, totalMinor: added.totalMinor + request.amountMinor });
   if (clearing === undefined) {
     // A preauthorization: a hold, which lowers the available balance only.
     const holdId = newId(context.random);
@@ -281,7 +285,7 @@ interface SnapshotRow {
  * ONE query for the whole batch, however large (one round trip): for each distinct request key
  * and PAN, the authorization already recorded under the key and whether a reversal (0400) for it
  * came first; the terminal with its merchant's settlement currencies; the card with its account,
- * issuer key, the day's approved, unreversed preauths and purchases (the limits) and the issuer
+ * issuer key, the day's counters of approved, unreversed preauths and purchases (the limits) and the issuer
  * clearing account of its currency (where a purchase posts). The decisions then need no more reads.
  */
 async function readSnapshot(trx: Transaction<BankDatabase>, items: readonly PendingAuthorization[], businessDate: string): Promise<BatchSnapshot> {
@@ -309,7 +313,9 @@ async function readSnapshot(trx: Transaction<BankDatabase>, items: readonly Pend
            t.merchant_id as terminal_merchant_id, t.card_not_present as terminal_card_not_present, t.merchant_currencies,
            c.id as card_id, c.pan as card_pan, c.account_id, c.expiry, c.psn, c.status, c.transaction_limit_minor, c.daily_limit_minor,
            c.daily_count_max, c.atc_high_water, ac.currency as account_currency, ac.available_balance_minor, ik.id as key_id, ik.key_sealed,
-           day.count as day_count, day.total as day_total, clearing.id as clearing_account_id
+           case when c.day_business_date = ${businessDate} then c.day_count else 0 end as day_count,
+           case when c.day_business_date = ${businessDate} then c.day_total_minor else 0 end as day_total,
+           clearing.id as clearing_account_id
       from k
       left join bank.authorizations as a on a.terminal_id = k.terminal_id and a.stan = k.stan and a.transmitted_at = k.transmitted_at
       left join t on t.id = k.terminal_id
@@ -317,13 +323,7 @@ async function readSnapshot(trx: Transaction<BankDatabase>, items: readonly Pend
       left join bank.accounts as ac on ac.id = c.account_id
       left join bank.bin_ranges as b on b.prefix = c.bin_prefix
       left join bank.issuer_master_keys as ik on ik.id = b.issuer_master_key_id
-      left join clearing on clearing.currency = ac.currency
-      -- Today's approved, unreversed preauths and purchases of the card (the limits), count and sum in one scan.
-      left join lateral (
-        select count(*) as count, coalesce(sum(d.amount_minor), 0)::bigint as total from bank.authorizations as d
-         where d.card_id = c.id and d.business_date = ${businessDate} and d.response_code = ${ResponseCode.approved}
-           and d.kind in ('preauth', 'purchase') and d.reversed_at is null
-      ) as day on c.id is not null`.execute(trx);
+      left join clearing on clearing.currency = ac.currency`.execute(trx);
   const snapshot = {
     existing: new Map<string, RecordedAnswer>(), cardsByPan: new Map<string, CardRow>(), terminals: new Map<string, TerminalRow>(),
     merchantCurrencies: new Set<string>(), reversedKeys: new Set<string>(), dayTotals: new Map<string, DayTotal>(), clearingAccounts: new Map<string, string>(),
@@ -375,7 +375,7 @@ function addSnapshotRow(snapshot: {
  * statement, when all rows are there; the ones pointing back at the authorization and the
  * balanced-entry triggers wait for COMMIT. The CHECK constraints apply to every row as always.
  */
-async function writeBatch(trx: Transaction<BankDatabase>, writes: BatchWrites): Promise<void> {
+async function writeBatch(trx: Transaction<BankDatabase>, writes: BatchWrites, businessDate: string): Promise<void> {
   const deltas = new Map<string, BalanceDelta>();
   const parts: RawBuilder<unknown>[] = [];
   if (writes.holds.length > 0) parts.push(sql`holds as (${holdsInsertStatement(writes.holds, deltas)})`);
@@ -384,11 +384,24 @@ async function writeBatch(trx: Transaction<BankDatabase>, writes: BatchWrites): 
     parts.push(sql`entries as (${entries.entries})`, sql`postings as (${entries.postings})`);
   }
   if (writes.authorizations.length > 0) parts.push(sql`authorizations as (${authorizationsInsert(writes.authorizations)})`);
-  if (writes.atcByCard.size > 0) {
-    const cards = [...writes.atcByCard];
+  const cardIds = [...new Set([...writes.atcByCard.keys(), ...writes.dayByCard.keys()])];
+  if (cardIds.length > 0) {
+    // ATC marks as the batch raised them; day counters by what the batch added (relative, so a
+    // reversal's decrement is never overwritten). A card's counters of an earlier date restart at
+    // the batch's date; those of a later date (another instance's clock ahead) are left alone.
+    const atcs = cardIds.map((cardId) => writes.atcByCard.get(cardId) ?? null);
+    const days = cardIds.map((cardId) => writes.dayByCard.get(cardId) ?? { count: 0n, totalMinor: 0n });
     parts.push(sql`cards as (
-      update bank.cards as c set atc_high_water = v.atc
-        from unnest(cast(${cards.map(([cardId]) => cardId)} as uuid[]), cast(${cards.map(([, atc]) => atc)} as integer[])) as v (id, atc)
+      update bank.cards as c
+         set atc_high_water = coalesce(v.atc, c.atc_high_water),
+             day_count = case when c.day_business_date = d.business_date then c.day_count + v.count_added
+                              when c.day_business_date > d.business_date then c.day_count else v.count_added end,
+             day_total_minor = case when c.day_business_date = d.business_date then c.day_total_minor + v.total_added
+                                    when c.day_business_date > d.business_date then c.day_total_minor else v.total_added end,
+             day_business_date = greatest(c.day_business_date, d.business_date)
+        from unnest(cast(${cardIds} as uuid[]), cast(${atcs} as integer[]), cast(${days.map((day) => Number(day.count))} as integer[]),
+                    cast(${days.map((day) => day.totalMinor.toString())} as bigint[])) as v (id, atc, count_added, total_added)
+        cross join (select cast(${businessDate} as text) as business_date) as d
        where c.id = v.id)`);
   }
   const balances = balancesUpdateStatement(deltas.values());

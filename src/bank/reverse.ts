@@ -54,6 +54,14 @@ export async function reverse(context: BankContext, original: TransactionKey): P
     }
     const at = new Date(context.now());
     const undone = await undo(trx, context, authorization, at);
+    // A reversed preauth or purchase no longer counts toward its day's limits (after the account's
+    // balances moved above: the account before its card, as the batches take them).
+    if (authorization.card_id !== null && (authorization.kind === 'preauth' || authorization.kind === 'purchase')) {
+      await trx.updateTable('bank.cards')
+        .set((eb) => ({ day_count: eb('day_count', '-', 1), day_total_minor: eb('day_total_minor', '-', authorization.amount_minor) }))
+        .where('id', '=', authorization.card_id).where('day_business_date', '=', authorization.business_date)
+        .execute();
+    }
     await trx.updateTable('bank.authorizations').set({ reversed_at: at, reversal_entry_id: undone.entryId ?? null })
       .where('id', '=', authorization.id).execute();
     return { ...base, ...undone };

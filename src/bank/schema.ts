@@ -62,6 +62,13 @@ export interface BankDatabase {
     daily_count_max: number;
     /** Highest ATC seen in a verified cryptogram; −1 before the first (as lib/emv's checkATC counts). */
     atc_high_water: Generated<number>;
+    /**
+     * The daily limits' counters (docs/bank.md "Limits"): approved, unreversed preauths and
+     * purchases of `day_business_date` (null before the first). Another date's counters count as 0.
+     */
+    day_business_date: Generated<string | null>;
+    day_count: Generated<number>;
+    day_total_minor: Generated<bigint>;
     created_at: Generated<Date>;
   };
   'bank.merchants': {
@@ -416,6 +423,28 @@ export const bankMigrations: readonly Migration[] = [
         alter table bank.terminals add column card_not_present boolean not null default false;
         alter table bank.authorizations add column channel text not null default 'chip' check (channel in ('chip', 'ecommerce'));
         alter table bank.authorizations add column cardholder_authentication text check (length(cardholder_authentication) between 1 and 64);
+      `.execute(db);
+    },
+  },
+  {
+    // The daily limits read counters on the card row (kept by the authorization batches and
+    // reversals under the account's lock) instead of summing the day's authorizations each time:
+    // constant work per authorization however busy the card. The partial index only served that sum.
+    name: '0008_card_day_counters',
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table bank.cards
+          add column day_business_date text check (day_business_date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+          add column day_count integer not null default 0 check (day_count >= 0),
+          add column day_total_minor bigint not null default 0 check (day_total_minor >= 0);
+        update bank.cards as c set day_business_date = d.business_date, day_count = d.count, day_total_minor = d.total
+          from (select distinct on (a.card_id) a.card_id, a.business_date, count(*) over w as count, sum(a.amount_minor) over w as total
+                  from bank.authorizations as a
+                 where a.card_id is not null and a.response_code = '00' and a.kind in ('preauth', 'purchase') and a.reversed_at is null
+                window w as (partition by a.card_id, a.business_date)
+                 order by a.card_id, a.business_date desc) as d
+         where c.id = d.card_id;
+        drop index bank.authorizations_card_day;
       `.execute(db);
     },
   },

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auditLedger, createBankService, getAccount, ResponseCode, setCardStatus, type AuthorizationResult } from '../../src/bank/client.js';
+import { sql } from 'kysely';
+import { inTransaction } from '../../src/infra/db/index.js';
 import { isTesseraError } from '../../src/lib/errors.js';
 import { BankLimits } from '../../src/bank/client.js';
 import {
@@ -168,6 +170,34 @@ describe('bank authorize: every decline code', () => {
     harness.clock.nowMs = START_MS + 24 * 3600_000;
     assert.equal((await harness.service.authorize(harness.request(busy, { amountMinor: 1_00n }))).approved, true);
     harness.clock.nowMs = START_MS;
+  });
+
+  it('a reversed approval no longer counts toward the daily limits; the card\'s counters match its authorizations (audit)', async () => {
+    const capped = await harness.cardholder({ dailyLimitMinor: 100_00n, dailyCountMax: 2 });
+    const first = harness.request(capped, { amountMinor: 60_00n });
+    assert.equal((await harness.service.authorize(first)).approved, true);
+    declined(await harness.service.authorize(harness.request(capped, { amountMinor: 50_00n, kind: 'preauth' })), '61', 'daily-limit');
+    assert.equal((await harness.service.reverse(first)).effect, 'entry-reversed');
+    const preauth = harness.request(capped, { amountMinor: 50_00n, kind: 'preauth' });
+    assert.equal((await harness.service.authorize(preauth)).approved, true);
+    assert.equal((await harness.service.authorize(harness.request(capped, { amountMinor: 40_00n }))).approved, true);
+    declined(await harness.service.authorize(harness.request(capped, { amountMinor: 1n })), '65', 'daily-count');
+    assert.equal((await harness.service.reverse(preauth)).effect, 'hold-released');
+    assert.equal((await harness.service.authorize(harness.request(capped, { amountMinor: 1n }))).approved, true);
+    const report = await harness.service.audit();
+    assert.deepEqual(report.checks.find((check) => check.name === 'card-day-counters')?.findings, []);
+  });
+
+  it('the audit finds day counters that do not match the card\'s authorizations', async () => {
+    const counted = await harness.cardholder();
+    assert.equal((await harness.service.authorize(harness.request(counted, { amountMinor: 7_00n }))).approved, true);
+    const card = sql`update bank.cards set day_total_minor = day_total_minor + 1 where id = ${counted.cardId}`;
+    await inTransaction(harness.context.db, (trx) => card.execute(trx));
+    const check = (await harness.service.audit()).checks.find((candidate) => candidate.name === 'card-day-counters');
+    assert.equal(check?.findings.length, 1);
+    assert.match(check?.findings[0] ?? '', new RegExp(`card ${counted.cardId} on 2026-11-21: counters 1 / 701, authorizations 1 / 700`));
+    await inTransaction(harness.context.db, (trx) => sql`update bank.cards set day_total_minor = day_total_minor - 1 where id = ${counted.cardId}`.execute(trx));
+    assert.equal((await harness.service.audit()).balanced, true);
   });
 
   it('51: insufficient funds; the ATC is spent all the same', async () => {
