@@ -63,7 +63,7 @@ export interface BankDatabase {
     /** Highest ATC seen in a verified cryptogram; −1 before the first (as lib/emv's checkATC counts). */
     atc_high_water: Generated<number>;
     /**
-     * The daily limits' counters (docs/bank.md "Limits"): approved, unreversed preauths and
+     * The daily limits' counters (docs/bank.md "Authorization", daily limits): approved, unreversed preauths and
      * purchases of `day_business_date` (null before the first). Another date's counters count as 0.
      */
     day_business_date: Generated<string | null>;
