@@ -26,11 +26,13 @@ import type { Benchmark, Measurement } from './harness.js';
  * dropped), on PGlite otherwise, where sessions take turns.
  *
  * The issuer group-commits (docs/bank.md "Group commit"): concurrent authorizations share one
- * SERIALIZABLE transaction and one COMMIT, and each caller is answered only after that COMMIT, so
- * every authorization counted here is durable (synchronous_commit as the server has it; the
- * baseline commits under the same setting). Group commit needs requests in flight: the subject is
- * measured with `IN_FLIGHT` concurrent requests (terminals) over a pool of `WORKERS` + 2
- * connections, and also with only `WORKERS` requests in flight. The baseline runs several ways
+ * transaction and one COMMIT, and each caller is answered only after that COMMIT, so every
+ * authorization counted here is durable (synchronous_commit as the server has it; the baseline
+ * commits under the same setting). Group commit needs requests in flight: the subject is measured
+ * with `IN_FLIGHT` concurrent requests (terminals waiting for their answer; 128 by default, two
+ * batches' worth, so both of the service's lanes fill) over a pool of `WORKERS` + 2 connections,
+ * and also with `IN_FLIGHT_ONE_BATCH` (one batch's worth: one lane busy at a time) and with only
+ * `WORKERS` requests in flight. The baseline runs several ways
  * (`runBaselines`: through Kysely, through `pg` directly with `WORKERS` and
  * `BASELINE_SESSIONS_WIDE` sessions, and pgbench itself when installed); the ratio is taken against
  * the fastest, so neither a slow client nor more clients can flatter the subject.
@@ -42,7 +44,9 @@ import type { Benchmark, Measurement } from './harness.js';
 
 const WORKERS = Math.min(Number(process.env['TESSERA_BENCH_BANK_WORKERS'] ?? 8), 64);
 const DURATION_MS = Math.min(Number(process.env['TESSERA_BENCH_BANK_MS'] ?? 5_000), 60_000);
-const IN_FLIGHT = Math.min(Number(process.env['TESSERA_BENCH_BANK_IN_FLIGHT'] ?? 64), 1_024);
+const IN_FLIGHT = Math.min(Number(process.env['TESSERA_BENCH_BANK_IN_FLIGHT'] ?? 128), 1_024);
+/** One default batch's worth (AUTHORIZATION_BATCH_SIZE): the lanes then cannot overlap. */
+const IN_FLIGHT_ONE_BATCH = 64;
 /** Batches the bank service runs at once (its default unless set). */
 const LANES = process.env['TESSERA_BENCH_BANK_LANES'] === undefined ? undefined : Number(process.env['TESSERA_BENCH_BANK_LANES']);
 const BASELINE_SESSIONS_WIDE = 32;
@@ -259,6 +263,7 @@ export const bankAuthorizationBenchmark: Benchmark = {
       const outcomes = new Map<string, number>();
       const authorize = async (): Promise<void> => countAnswers(outcomes, await service.authorize(next()));
       const narrowRun = await load(authorize, DURATION_MS, WORKERS);
+      const oneBatchRun = await load(authorize, DURATION_MS, IN_FLIGHT_ONE_BATCH);
       const batchesBefore = { ...service.authorizationStatistics };
       const cpuBefore = { node: process.cpuUsage(), server: serverCpuMs(handle.url) };
       const subjectRun = await load(authorize, DURATION_MS, IN_FLIGHT);
@@ -290,6 +295,7 @@ export const bankAuthorizationBenchmark: Benchmark = {
           `full load, ${IN_FLIGHT} in flight: ${peak.toFixed(0)}/s, ${latency(subjectRun)}; ${batches} batches, mean ${meanBatch.toFixed(1)}, largest ${batchesAfter.largestBatch}; ` +
             `${service.authorizationLanes} lanes`,
           `CPU per authorization at full load: ${cpu}`,
+          `full load, ${IN_FLIGHT_ONE_BATCH} in flight (one batch's worth): ${perSecond(oneBatchRun).toFixed(0)}/s, ${latency(oneBatchRun)}; ratio ${(perSecond(oneBatchRun) / baseline.perSecond).toFixed(2)}`,
           `full load, ${WORKERS} in flight (as many as the baseline's sessions): ${perSecond(narrowRun).toFixed(0)}/s, ${latency(narrowRun)}; ratio ${(perSecond(narrowRun) / baseline.perSecond).toFixed(2)}`,
           `half of peak (${(peak / 2).toFixed(0)}/s, open loop): ${perSecond(halfRun).toFixed(0)}/s, ${latency(halfRun)} (target p99 ≤ 20 ms)`,
           `answers: ${formatAnswers(outcomes)} (91 = still conflicting after the bank's retries)`,
