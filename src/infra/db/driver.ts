@@ -29,6 +29,12 @@ export interface Session {
    * statements in one string (handy in migrations); with parameters, exactly one statement.
    */
   run(sql: string, parameters: readonly unknown[]): Promise<SessionResult>;
+  /**
+   * Starts a transaction with `statement` (START TRANSACTION …), when the backend does that better
+   * than `run`: PGlite sends it with the transaction's first statement, in one call. The driver
+   * then ends the transaction with `run('commit' | 'rollback')` as usual.
+   */
+  begin?(statement: string): Promise<void>;
 }
 
 export interface SessionLease {
@@ -45,6 +51,14 @@ export interface SessionLease {
 export interface SessionSource {
   acquire(): Promise<SessionLease>;
   destroy(): Promise<void>;
+  /**
+   * True when no two transactions ever overlap: the source has one session and lends it to one
+   * transaction at a time (PGlite). Every history is then serial, so it is serializable whatever
+   * the isolation level, and the driver starts transactions without SERIALIZABLE: PostgreSQL's
+   * bookkeeping for it (predicate locks on everything read, conflict checks at commit) would cost
+   * CPU on every statement and could never find a conflict.
+   */
+  readonly transactionsRunAlone?: boolean;
 }
 
 /** Commands whose row count Kysely reports as `numAffectedRows`. */
@@ -107,7 +121,10 @@ export class SessionDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(beginStatement(settings)));
+    const { session } = asSessionConnection(connection).lease;
+    const statement = beginStatement(this.#source.transactionsRunAlone === true ? { ...(settings.accessMode === undefined ? {} : { accessMode: settings.accessMode }) } : settings);
+    if (session.begin === undefined) await session.run(statement, []);
+    else await session.begin(statement);
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

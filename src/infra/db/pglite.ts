@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parse, PGlite, protocol, types, type messages } from '@electric-sql/pglite';
+import { messages, parse, PGlite, protocol, types } from '@electric-sql/pglite';
 import { concatBytes } from '../../lib/bytes.js';
 import { TesseraError } from '../../lib/errors.js';
 import type { Session, SessionLease, SessionResult, SessionSource } from './driver.js';
@@ -97,19 +97,81 @@ export const PGLITE_PREPARED_STATEMENTS_MAX = 500;
 
 /** DDL changes what a prepared statement's result may look like: every prepared statement is dropped after one. */
 const DDL = /^\s*(create|alter|drop|comment|truncate)\b/i;
+/** What the driver sends to end a transaction (driver.ts). */
+const TRANSACTION_END = /^\s*(commit|rollback)\s*$/i;
 
 type ParameterDescriptionMessage = messages.ParameterDescriptionMessage;
+type RowDescriptionMessage = messages.RowDescriptionMessage;
+
+/** A result column of a prepared statement: its name and the parser of its type (none: the text as it is). */
+interface ResultColumn {
+  readonly name: string;
+  readonly dataTypeID: number;
+  readonly parse: ((text: string, dataTypeID: number) => unknown) | undefined;
+}
 
 interface PreparedStatement {
   readonly name: string;
   readonly parameterTypes: readonly number[];
+  /**
+   * The result's columns, as the server described them when the statement was prepared. They
+   * cannot change while the statement exists (PostgreSQL refuses to run a prepared statement whose
+   * result type a schema change altered, and DDL here drops every prepared statement), so each
+   * execution skips Describe and the parsing of the same description.
+   */
+  readonly columns: readonly ResultColumn[];
+}
+
+/** Frontend messages that never change (PostgreSQL protocol §55.7). */
+const EXECUTE_MESSAGE = protocol.serialize.execute({});
+const SYNC_MESSAGE = protocol.serialize.sync();
+/** Bind's fixed bytes besides the statement name and the values: type, length, empty portal name, the name's terminator, three counts. */
+const BIND_FIXED_BYTES = 1 + 4 + 1 + 1 + 2 + 2 + 2;
+const NULL_LENGTH = -1;
+
+/**
+ * Bind (PostgreSQL protocol §55.7) of the unnamed portal to a named statement: every value in text
+ * format (one format code, 0, for all), every result column in text. Built in one buffer sized up
+ * front: PGlite's general serializer grows a buffer value by value, which costs more than the
+ * statement itself for the small ones.
+ */
+function bindMessage(statementName: string, values: readonly (string | null)[]): Uint8Array {
+  let length = BIND_FIXED_BYTES - 1 + Buffer.byteLength(statementName, 'utf8') + 2;
+  for (const value of values) length += 4 + (value === null ? 0 : Buffer.byteLength(value, 'utf8'));
+  const message = Buffer.allocUnsafe(1 + length);
+  let offset = message.writeUInt8(0x42, 0); // 'B'
+  offset = message.writeInt32BE(length, offset);
+  offset = message.writeUInt8(0, offset); // the unnamed portal
+  offset += message.write(statementName, offset, 'utf8');
+  offset = message.writeUInt8(0, offset);
+  offset = message.writeInt16BE(1, offset); // one parameter format code for all: text
+  offset = message.writeInt16BE(0, offset);
+  offset = message.writeInt16BE(values.length, offset);
+  for (const value of values) {
+    if (value === null) {
+      offset = message.writeInt32BE(NULL_LENGTH, offset);
+      continue;
+    }
+    const valueBytes = message.write(value, offset + 4, 'utf8');
+    offset = message.writeInt32BE(valueBytes, offset) + valueBytes;
+  }
+  offset = message.writeInt16BE(0, offset); // no result format codes: all text
+  assert.equal(offset, message.length, 'the Bind message is filled exactly');
+  return message;
+}
+
+/** The verb and row count of a command tag ("INSERT 0 1", "UPDATE 2", "SELECT 3"), as PGlite's own parser reads them. */
+function commandTag(text: string): { command: string | undefined; rowCount: number | undefined } {
+  const words = text.split(' ');
+  const rowCount = Number.parseInt(words.at(-1) ?? '', 10);
+  return { command: words[0], rowCount: Number.isNaN(rowCount) ? undefined : rowCount };
 }
 
 /**
  * PGlite's own `query` crosses into WebAssembly six times per statement (Parse, Describe, Bind,
  * Describe, Execute, Sync) and PostgreSQL parses and plans the text every time. Here each distinct
- * statement text is prepared once as a named statement (the server tells its parameter types), and
- * every later execution is one call with Bind/Describe/Execute/Sync: PostgreSQL keeps the parsed
+ * statement text is prepared once as a named statement (the server tells its parameter types and
+ * result columns), and every later execution is one call with Bind/Execute/Sync: PostgreSQL keeps the parsed
  * statement and its plan cache, and re-plans by itself when a table it uses changes. Values are
  * serialized by PGlite's own serializers for those types: the server sees what `query` would have sent.
  */
@@ -117,25 +179,54 @@ class PGliteSession implements Session {
   readonly #pglite: PGlite;
   readonly #prepared = new Map<string, PreparedStatement>();
   #nextStatement = 0;
+  /**
+   * The START TRANSACTION of a transaction that has run no statement yet. It goes to PGlite in one
+   * call with the transaction's first statement (a call into PGlite costs about as much as running
+   * BEGIN itself); a transaction that ends before any statement never starts on the server.
+   */
+  #pendingBegin: string | undefined;
 
   constructor(pglite: PGlite) {
     this.#pglite = pglite;
   }
 
+  begin(statement: string): Promise<void> {
+    assert.equal(this.#pendingBegin, undefined, 'a transaction is being started already');
+    assert.equal(this.#pglite.isInTransaction(), false, 'transactions do not nest');
+    this.#pendingBegin = statement;
+    return Promise.resolve();
+  }
+
+  /** A lease ends: a transaction begun and neither committed nor rolled back never reached the server. */
+  released(): void {
+    this.#pendingBegin = undefined;
+  }
+
   async run(sql: string, parameters: readonly unknown[]): Promise<SessionResult> {
+    const begin = this.#pendingBegin;
+    if (begin !== undefined && parameters.length === 0 && TRANSACTION_END.test(sql)) {
+      // Nothing ran since BEGIN, so there is nothing to commit or roll back.
+      this.#pendingBegin = undefined;
+      return { rows: [], command: sql.trim().toUpperCase(), rowCount: undefined };
+    }
     try {
       if (parameters.length === 0) {
         // Simple query protocol, as pg uses without parameters: several statements may run. One
         // protocol call, as for prepared statements (PGlite's `exec` makes several).
         const pglite = this.#pglite;
-        const messages = await pglite.runExclusive(() => pglite.execProtocolStream(protocol.serialize.query(sql), { syncToFs: false }));
+        this.#pendingBegin = undefined;
+        const query = begin === undefined ? protocol.serialize.query(sql) : concatBytes(protocol.serialize.query(begin), protocol.serialize.query(sql));
+        const messages = await pglite.runExclusive(() => pglite.execProtocolStream(query, { syncToFs: false }));
         if (!pglite.isInTransaction()) await pglite.syncToFs();
         if (DDL.test(sql)) await this.#forgetPrepared();
         const last = parse.parseResults(messages, pglite.parsers).at(-1);
         return { rows: last?.rows ?? [], command: last?.command, rowCount: last?.rowCount };
       }
       const statement = this.#prepared.get(sql) ?? await this.#prepare(sql);
-      return await this.#runPrepared(statement, parameters);
+      // Prepared before the transaction starts: a failed Parse leaves the BEGIN pending, as if nothing ran.
+      const beginStatement = begin === undefined ? undefined : this.#prepared.get(begin) ?? await this.#prepare(begin);
+      this.#pendingBegin = undefined;
+      return await this.#runPrepared(statement, parameters, beginStatement);
     } catch (error) {
       throw withoutParameterValues(error);
     }
@@ -148,7 +239,7 @@ class PGliteSession implements Session {
       const [oldestSql, oldest] = this.#prepared.entries().next().value as [string, PreparedStatement];
       this.#prepared.delete(oldestSql);
       await pglite.runExclusive(() => pglite.execProtocolStream(
-        concatBytes(protocol.serialize.close({ type: 'S', name: oldest.name }), protocol.serialize.sync()), { syncToFs: false },
+        concatBytes(protocol.serialize.close({ type: 'S', name: oldest.name }), SYNC_MESSAGE), { syncToFs: false },
       ));
     }
     const name = `tessera_${(this.#nextStatement++).toString(36)}`;
@@ -156,10 +247,13 @@ class PGliteSession implements Session {
     const messages = await pglite.runExclusive(() => pglite.execProtocolStream(concatBytes(
       protocol.serialize.parse({ name, text: sql, types: [] }),
       protocol.serialize.describe({ type: 'S', name }),
-      protocol.serialize.sync(),
+      SYNC_MESSAGE,
     ), { syncToFs: false }));
-    const description = messages.find((message): message is ParameterDescriptionMessage => message.name === 'parameterDescription');
-    const statement: PreparedStatement = { name, parameterTypes: description?.dataTypeIDs ?? [] };
+    const parameters = messages.find((message): message is ParameterDescriptionMessage => message.name === 'parameterDescription');
+    // A statement that returns no rows is described by NoData instead.
+    const rows = messages.find((message): message is RowDescriptionMessage => message.name === 'rowDescription');
+    const columns = (rows?.fields ?? []).map(({ name: column, dataTypeID }): ResultColumn => ({ name: column, dataTypeID, parse: pglite.parsers[dataTypeID] }));
+    const statement: PreparedStatement = { name, parameterTypes: parameters?.dataTypeIDs ?? [], columns };
     this.#prepared.set(sql, statement);
     return statement;
   }
@@ -170,11 +264,11 @@ class PGliteSession implements Session {
     await this.#pglite.exec('deallocate all');
   }
 
-  async #runPrepared(statement: PreparedStatement, parameters: readonly unknown[]): Promise<SessionResult> {
+  async #runPrepared(statement: PreparedStatement, parameters: readonly unknown[], begin: PreparedStatement | undefined): Promise<SessionResult> {
     const { parameterTypes } = statement;
     assert.equal(parameterTypes.length, parameters.length, 'the statement takes as many parameters as were given');
     const pglite = this.#pglite;
-    const values = parameters.map((value, index) => {
+    const values = parameters.map((value, index): string | null => {
       if (value === null || value === undefined) return null;
       const serializer = pglite.serializers[parameterTypes[index] ?? 0];
       if (serializer !== undefined) return serializer(value);
@@ -184,17 +278,76 @@ class PGliteSession implements Session {
       return JSON.stringify(value);
     });
     const message = concatBytes(
-      protocol.serialize.bind({ statement: statement.name, values }),
-      protocol.serialize.describe({ type: 'P' }),
-      protocol.serialize.execute({}),
-      protocol.serialize.sync(),
+      // BEGIN first, in the same exchange: if the statement fails, the transaction has begun and
+      // is aborted, as if they had been sent one after the other.
+      ...(begin === undefined ? [] : [bindMessage(begin.name, []), EXECUTE_MESSAGE]),
+      bindMessage(statement.name, values),
+      EXECUTE_MESSAGE,
+      SYNC_MESSAGE,
     );
-    const messages = await pglite.runExclusive(() => pglite.execProtocolStream(message, { syncToFs: false }));
+    // The answer's bytes, read below: PGlite's own reading makes an object of every message first.
+    const answer = await pglite.runExclusive(() => pglite.execProtocolRaw(message, { syncToFs: false }));
     // The Sync above ends the exchange even when a message failed, so the session is ready again.
     if (!pglite.isInTransaction()) await pglite.syncToFs();
-    const [result] = parse.parseResults(messages, pglite.parsers);
-    return { rows: result?.rows ?? [], command: result?.command, rowCount: result?.rowCount };
+    return readAnswer(answer, statement.columns);
   }
+}
+
+/** Backend message types the fast path reads (PostgreSQL protocol §55.7); the others carry nothing it needs. */
+const MESSAGE_DATA_ROW = 0x44; // 'D'
+const MESSAGE_COMMAND_COMPLETE = 0x43; // 'C'
+const MESSAGE_ERROR_RESPONSE = 0x45; // 'E'
+const MESSAGE_HEADER_BYTES = 5;
+
+/**
+ * The rows and command tag of a prepared statement's run, from the backend's bytes: DataRow in text
+ * format, parsed with the statement's columns; the last CommandComplete (BEGIN's, when pipelined,
+ * comes first). An ErrorResponse is read by PGlite's own parser, so the error thrown is the
+ * DatabaseError PGlite would have thrown (the first one, as PGlite reports).
+ */
+function readAnswer(answer: Uint8Array, columns: readonly ResultColumn[]): SessionResult {
+  const bytes = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
+  const rows: Record<string, unknown>[] = [];
+  let tag: string | undefined;
+  for (let offset = 0; offset < bytes.length;) {
+    const type = bytes[offset];
+    const end = offset + 1 + bytes.readInt32BE(offset + 1);
+    assert.ok(end <= bytes.length, 'a backend message lies within the answer');
+    if (type === MESSAGE_ERROR_RESPONSE) throw databaseErrorOf(answer);
+    if (type === MESSAGE_DATA_ROW) rows.push(readDataRow(bytes, offset + MESSAGE_HEADER_BYTES, end, columns));
+    else if (type === MESSAGE_COMMAND_COMPLETE) tag = bytes.toString('utf8', offset + MESSAGE_HEADER_BYTES, end - 1); // without its terminator
+    offset = end;
+  }
+  const { command, rowCount } = tag === undefined ? { command: undefined, rowCount: undefined } : commandTag(tag);
+  return { rows, command, rowCount };
+}
+
+function readDataRow(bytes: Buffer, start: number, end: number, columns: readonly ResultColumn[]): Record<string, unknown> {
+  assert.equal(bytes.readInt16BE(start), columns.length, 'a data row has the described columns');
+  const row: Record<string, unknown> = {};
+  let offset = start + 2;
+  for (const column of columns) {
+    const length = bytes.readInt32BE(offset);
+    offset += 4;
+    if (length < 0) {
+      row[column.name] = null;
+      continue;
+    }
+    const text = bytes.toString('utf8', offset, offset + length);
+    offset += length;
+    row[column.name] = column.parse === undefined ? text : column.parse(text, column.dataTypeID);
+  }
+  assert.equal(offset, end, 'a data row ends where its length says');
+  return row;
+}
+
+function databaseErrorOf(answer: Uint8Array): Error {
+  let error: Error | undefined;
+  new protocol.Parser().parse(answer, (message) => {
+    if (error === undefined && message instanceof messages.DatabaseError) error = message;
+  });
+  assert.ok(error !== undefined, 'an ErrorResponse parses as a DatabaseError');
+  return error;
 }
 
 export async function createPGliteSource(options: PGliteSourceOptions): Promise<SessionSource> {
@@ -208,6 +361,8 @@ export async function createPGliteSource(options: PGliteSourceOptions): Promise<
   const lock = new SessionLock();
   let closed = false;
   return {
+    // The one session is lent to one Kysely connection at a time, for a whole transaction.
+    transactionsRunAlone: true,
     async acquire(): Promise<SessionLease> {
       if (closed) throw unavailable('the embedded database is closed');
       await lock.acquire(options.sessionWaitMsMax);
@@ -219,6 +374,7 @@ export async function createPGliteSource(options: PGliteSourceOptions): Promise<
           // A second release would hand the session to a waiter while its holder still uses it.
           assert.equal(released, false, 'the embedded database session was released twice');
           released = true;
+          session.released();
           lock.release();
         },
       };
