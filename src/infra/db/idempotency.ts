@@ -7,6 +7,7 @@ import { TesseraError } from '../../lib/errors.js';
 import { IdempotencyErrorCode, isUniqueViolation } from './errors.js';
 import { REQUEST_HASH_BYTES } from './hashRequest.js';
 import { inTransaction } from './inTransaction.js';
+import { queryTemplate, type QueryTemplate } from './queryTemplate.js';
 import type { TransactionOptions } from './inTransaction.js';
 import { assertSchemaName } from './migrate.js';
 import type { Migration } from './migrate.js';
@@ -217,7 +218,11 @@ interface KeyRow {
 
 function asStore<DB>(db: Kysely<DB>, schema: string): Kysely<IdempotencyDatabase> {
   // The table lives in the service's schema but not in its Database interface.
-  return (db as unknown as Kysely<IdempotencyDatabase>).withSchema(schema);
+  return asIdempotencyDatabase(db).withSchema(schema);
+}
+
+function asIdempotencyDatabase<DB>(db: Kysely<DB>): Kysely<IdempotencyDatabase> {
+  return db as unknown as Kysely<IdempotencyDatabase>;
 }
 
 /**
@@ -236,16 +241,42 @@ function isExpired(row: Pick<KeyRow, 'created_at' | 'state' | 'lease_expires_at'
   return !live && row.created_at.getTime() <= context.nowMs - context.retentionMs;
 }
 
-/**
- * One statement: the key's advisory lock (without waiting) and its row, if any. `locked` false
- * means another transaction is running this key right now.
- */
-async function lockAndReadKey<DB>(trx: Transaction<DB>, schema: string, request: IdempotencyRequest): Promise<{ locked: boolean; row: KeyRow | undefined }> {
+type LockAndReadRow = { locked: boolean } & { [K in keyof KeyRow]: KeyRow[K] | null };
+
+/** The statements every request makes, as query templates over the service's schema (built once per store). */
+interface KeyStatements {
+  readonly lockAndRead: QueryTemplate<{ lockKey: string; scope: string; key: string }, LockAndReadRow, IdempotencyDatabase>;
+  readonly insertCompleted: QueryTemplate<{ scope: string; key: string; requestHash: Uint8Array; status: number; bodyJson: string; at: Date }, unknown, IdempotencyDatabase>;
+}
+
+function keyStatements(schema: string): KeyStatements {
   const table = sql.table(`${schema}.${IDEMPOTENCY_TABLE}`);
-  const result = await sql<{ locked: boolean } & { [K in keyof KeyRow]: KeyRow[K] | null }>`
-    select held.locked, k.request_hash, k.state, k.claim_token, k.lease_expires_at, k.response_status, k.response_body, k.created_at
-    from (select pg_try_advisory_xact_lock(${advisoryLockKey(schema, request)}::bigint) as locked) as held
-    left join ${table} as k on k.scope = ${request.scope} and k.key = ${request.key}`.execute(trx);
+  return {
+    // One statement: the key's advisory lock (without waiting) and its row, if any.
+    lockAndRead: queryTemplate((db, v) => ({
+      compile: () => sql<LockAndReadRow>`
+        select held.locked, k.request_hash, k.state, k.claim_token, k.lease_expires_at, k.response_status, k.response_body, k.created_at
+        from (select pg_try_advisory_xact_lock(${v.lockKey}::bigint) as locked) as held
+        left join ${table} as k on k.scope = ${v.scope} and k.key = ${v.key}`.compile(db),
+    })),
+    // Every request of the service ends here. A plain INSERT (no ON CONFLICT) is the cheapest on
+    // PGlite; a key stored meanwhile fails it (unique violation, or a serialization failure that
+    // inTransaction retries), and the transaction is rolled back either way.
+    insertCompleted: queryTemplate((db, v) => ({
+      compile: () => sql`
+        insert into ${table}
+          (scope, key, request_hash, state, claim_token, lease_expires_at, response_status, response_body, created_at, completed_at)
+        values (${v.scope}, ${v.key}, ${v.requestHash}, 'completed', null, null, ${v.status}, ${v.bodyJson}::jsonb, ${v.at}, ${v.at})`.compile(db),
+    })),
+  };
+}
+
+/**
+ * The key's advisory lock, taken without waiting, and its row, if any. `locked` false means
+ * another transaction is running this key right now.
+ */
+async function lockAndReadKey<DB>(trx: Transaction<DB>, statements: KeyStatements, schema: string, request: IdempotencyRequest): Promise<{ locked: boolean; row: KeyRow | undefined }> {
+  const result = await statements.lockAndRead.execute(asIdempotencyDatabase(trx), { lockKey: advisoryLockKey(schema, request), scope: request.scope, key: request.key });
   const found = result.rows[0];
   assert.ok(found !== undefined, 'the lock statement returns one row');
   if (found.request_hash === null || found.state === null || found.created_at === null) return { locked: found.locked, row: undefined };
@@ -280,6 +311,7 @@ function decideOnRow(row: KeyRow, context: ClaimContext): IdempotencyOutcome | u
  */
 async function storeResponse<DB>(
   trx: Transaction<DB>,
+  statements: KeyStatements,
   schema: string,
   context: ClaimContext,
   previous: KeyRow | undefined,
@@ -295,16 +327,10 @@ async function storeResponse<DB>(
     completed_at: new Date(nowMs),
   };
   if (previous === undefined) {
-    // Every request of the service ends here: written as SQL, it skips building and schema-rewriting
-    // a query tree each time. A plain INSERT (no ON CONFLICT) is the cheapest on PGlite; a key
-    // stored meanwhile fails it (unique violation, or a serialization failure that inTransaction
-    // retries), and the transaction is rolled back either way.
     try {
-      await sql`
-        insert into ${sql.table(`${schema}.${IDEMPOTENCY_TABLE}`)}
-          (scope, key, request_hash, state, claim_token, lease_expires_at, response_status, response_body, created_at, completed_at)
-        values (${request.scope}, ${request.key}, ${request.requestHash}, 'completed', null, null, ${response.status}, ${response.bodyJson}::jsonb, ${completed.completed_at}, ${completed.completed_at})`
-        .execute(trx);
+      await statements.insertCompleted.execute(asIdempotencyDatabase(trx), {
+        scope: request.scope, key: request.key, requestHash: request.requestHash, status: response.status, bodyJson: response.bodyJson, at: completed.completed_at,
+      });
     } catch (error) {
       if (isUniqueViolation(error)) return false;
       throw error;
@@ -336,18 +362,19 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Idempo
   const leaseMs = options.leaseMs ?? IDEMPOTENCY_LEASE_MS;
   assert.ok(Number.isSafeInteger(retentionMs) && retentionMs > 0, 'retentionMs');
   assert.ok(Number.isSafeInteger(leaseMs) && leaseMs > 0 && leaseMs < retentionMs, 'leaseMs must be positive and below retentionMs');
+  const statements = keyStatements(schema);
 
   /** One attempt, in one transaction: lock and read the key, then replay, refuse, or run and store. */
   async function runOnce<DB>(trx: Transaction<DB>, request: IdempotencyRequest, work: (trx: Transaction<DB>) => Promise<IdempotentResponse>): Promise<IdempotencyOutcome> {
     const context: ClaimContext = { request, nowMs: now(), retentionMs };
-    const { locked, row } = await lockAndReadKey(trx, schema, request);
+    const { locked, row } = await lockAndReadKey(trx, statements, schema, request);
     // A stored response is replayed and a different request refused whoever holds the lock (two
     // replays may meet); otherwise a taken lock means the key's first request is running now.
     const decided = row === undefined ? undefined : decideOnRow(row, context);
     if (decided !== undefined) return decided;
     if (!locked) throw inProgress();
     const response = storableResponse(await work(trx));
-    if (!await storeResponse(trx, schema, context, row, response)) throw new KeyChangedMeanwhile();
+    if (!await storeResponse(trx, statements, schema, context, row, response)) throw new KeyChangedMeanwhile();
     return { replayed: false, status: response.status, body: JSON.parse(response.bodyJson) as JsonValue };
   }
 

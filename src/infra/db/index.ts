@@ -26,3 +26,5 @@ export {
   sqlState, SqlState,
 } from './errors.js';
 export type { DatabaseErrorInfo } from './errors.js';
+export { queryTemplate } from './queryTemplate.js';
+export type { QueryTemplate } from './queryTemplate.js';
