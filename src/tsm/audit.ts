@@ -32,10 +32,12 @@ export async function audit(db: Kysely<TsmDatabase> | Transaction<TsmDatabase>, 
 
 /**
  * A data-modifying WITH clause that writes one audit line per row of the WITH clause `source`
- * (which must return `cin`): the line exists exactly when the change it reports happened.
+ * (which must return `cin`): the line exists exactly when the change it reports happened. The
+ * details are given as an object, or (in a query template, where they are a value) as JSON text.
  */
-export function auditEachRow(source: string, entry: Omit<AuditEntry, 'cin'>): RawBuilder<Record<string, never>> {
+export function auditEachRow(source: string, entry: Omit<AuditEntry, 'cin'> | { readonly actor: string; readonly action: string; readonly detailsJson: string }): RawBuilder<Record<string, never>> {
+  const detailsJson = 'detailsJson' in entry ? entry.detailsJson : JSON.stringify(entry.details ?? {});
   // Kysely writes a raw WITH clause as it is: the parentheses are the clause's own.
   return sql<Record<string, never>>`(insert into tsm.audit_log (actor, action, cin, details)
-    select ${entry.actor}::text, ${entry.action}::text, cin, ${JSON.stringify(entry.details ?? {})}::jsonb from ${sql.table(source)})`;
+    select ${entry.actor}::text, ${entry.action}::text, cin, ${detailsJson}::jsonb from ${sql.table(source)})`;
 }

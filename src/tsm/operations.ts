@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { queryTemplate } from '../infra/db/index.js';
 import { fromHex, toHex } from '../lib/bytes.js';
 import { isTesseraError } from '../lib/errors.js';
 import { GPHostErrorCode, GPManager, type ManagedEntry } from '../lib/gp/host/index.js';
@@ -76,11 +78,51 @@ export async function createOperation(
   return (await recordOperation(trx, context, spName, kind, cin, request)).operationId;
 }
 
+interface OperationValues {
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly spName: string;
+  readonly cin: string;
+  readonly serviceId: string;
+  readonly requestJson: string;
+  readonly state: OperationState;
+  readonly leaseExpiresAt: Date | null;
+  readonly expiresAt: Date;
+  readonly action: string;
+  readonly auditDetails: string;
+}
+
 /**
- * Records an operation: one read checks the element (and, when given, that `options.msi` is its
- * MSI) and that the service is the caller's; one statement writes the operation and its audit line.
- * With `runNow` the operation is recorded running, leased to the caller, which then runs it with
- * runRecordedOperation (no claim of its own); otherwise it is pending for whoever claims it.
+ * One statement: reads the element's MSI and OTA route and who owns the latest version of the
+ * service, and writes the operation and its audit line when the service is the caller's (the
+ * caller checks the rest and, refusing, rolls its transaction back, operation included).
+ */
+const recordOperationStatement = queryTemplate((db: Kysely<TsmDatabase>, v: OperationValues) => db
+  .with('found', (qb) => qb.selectFrom('tsm.secure_elements as se')
+    .innerJoin('tsm.mno_routes as r', 'r.mno', 'se.mno')
+    .leftJoinLateral(
+      (eb) => eb.selectFrom('tsm.services').select('sp_name').where('service_id', '=', v.serviceId).orderBy('version', 'desc').limit(1).as('s'),
+      (join) => join.onTrue(),
+    )
+    .select(['se.msi', 's.sp_name', 'r.ota_carrier'])
+    .where('se.cin', '=', v.cin))
+  .with('operation', (qb) => qb.insertInto('tsm.operations')
+    .columns(['id', 'kind', 'sp_name', 'cin', 'request', 'state', 'lease_expires_at', 'expires_at'])
+    .expression((eb) => eb.selectFrom('found').select([
+      sql<string>`${v.id}::uuid`.as('id'), sql<OperationKind>`${v.kind}::text`.as('kind'), sql<string>`${v.spName}::text`.as('sp_name'),
+      sql<string>`${v.cin}::text`.as('cin'), sql<unknown>`${v.requestJson}::jsonb`.as('request'), sql<OperationState>`${v.state}::text`.as('state'),
+      sql<Date | null>`${v.leaseExpiresAt}::timestamptz`.as('lease_expires_at'), sql<Date>`${v.expiresAt}::timestamptz`.as('expires_at'),
+    ]).where('found.sp_name', '=', v.spName))
+    .returning('cin'))
+  .with('audit', () => auditEachRow('operation', { actor: v.spName, action: v.action, detailsJson: v.auditDetails }))
+  .selectFrom('found').select(['found.msi', 'found.sp_name', 'found.ota_carrier']));
+
+/**
+ * Records an operation in one statement: it checks the element (and, when given, that
+ * `options.msi` is its MSI) and that the service is the caller's, and writes the operation and its
+ * audit line. With `runNow` the operation is recorded running, leased to the caller, which then
+ * runs it with runRecordedOperation (no claim of its own); otherwise it is pending for whoever
+ * claims it.
  */
 export async function recordOperation(
   trx: Transaction<TsmDatabase>,
@@ -91,30 +133,18 @@ export async function recordOperation(
   request: OperationRequest,
   options: { readonly msi?: string; readonly runNow?: boolean } = {},
 ): Promise<RecordedOperation> {
-  const found = await trx.selectFrom('tsm.secure_elements as se')
-    .innerJoin('tsm.mno_routes as r', 'r.mno', 'se.mno')
-    .leftJoinLateral(
-      (eb) => eb.selectFrom('tsm.services').select('sp_name').where('service_id', '=', request.serviceId).orderBy('version', 'desc').limit(1).as('s'),
-      (join) => join.onTrue(),
-    )
-    .select(['se.msi', 's.sp_name', 'r.ota_carrier'])
-    .where('se.cin', '=', cin)
-    .executeTakeFirst();
-  if (options.msi !== undefined && found?.msi !== options.msi) throw tsmError(TsmErrorCode.notFound, 'no secure element with this CIN and MSI');
-  if (found === undefined) throw tsmError(TsmErrorCode.notFound, 'no such secure element');
-  if (found.sp_name !== spName) throw tsmError(TsmErrorCode.notFound, 'no such service of yours');
   const id = randomUUID();
   const nowMs = context.now();
   const leaseExpiresAt = options.runNow === true ? new Date(nowMs + TsmLimits.LEASE_MS) : undefined;
-  await trx
-    .with('operation', (qb) => qb.insertInto('tsm.operations').values({
-      id, kind, sp_name: spName, cin, request: JSON.stringify(request), state: leaseExpiresAt === undefined ? 'pending' : 'running', result: null,
-      error_code: null, error_message: null, lease_expires_at: leaseExpiresAt ?? null,
-      expires_at: new Date(nowMs + TsmLimits.QUEUE_TTL_MS), completed_at: null,
-    }))
-    .insertInto('tsm.audit_log')
-    .values(auditRow({ actor: spName, action: `${kind}.request`, cin, details: { operationId: id, serviceId: request.serviceId } }))
-    .execute();
+  const found = (await recordOperationStatement.execute(trx, {
+    id, kind, spName, cin, serviceId: request.serviceId, requestJson: JSON.stringify(request),
+    state: leaseExpiresAt === undefined ? 'pending' : 'running', leaseExpiresAt: leaseExpiresAt ?? null,
+    expiresAt: new Date(nowMs + TsmLimits.QUEUE_TTL_MS), action: `${kind}.request`, auditDetails: JSON.stringify({ operationId: id, serviceId: request.serviceId }),
+  })).rows[0];
+  // A refusal from here rolls the caller's transaction back, the operation with it.
+  if (options.msi !== undefined && found?.msi !== options.msi) throw tsmError(TsmErrorCode.notFound, 'no secure element with this CIN and MSI');
+  if (found === undefined) throw tsmError(TsmErrorCode.notFound, 'no such secure element');
+  if (found.sp_name !== spName) throw tsmError(TsmErrorCode.notFound, 'no such service of yours');
   return { operationId: id, kind, spName, cin, request, otaCarrier: found.ota_carrier, leaseExpiresAt };
 }
 
@@ -155,25 +185,56 @@ interface ClaimedOperation {
 }
 
 /** Everything pre-personalization reads, in one statement: the element, the latest service version, the SP, the central and SP domains. */
+const readPrePersonalizationFacts = queryTemplate((db: Kysely<TsmDatabase>, v: { cin: string; spName: string; serviceId: string }) => db.selectFrom('tsm.secure_elements as se')
+  .innerJoinLateral(
+    (eb) => eb.selectFrom('tsm.services').selectAll().where('service_id', '=', v.serviceId).orderBy('version', 'desc').limit(1).as('s'),
+    (join) => join.onTrue(),
+  )
+  .innerJoin('tsm.service_providers as p', (join) => join.on('p.name', '=', v.spName))
+  .leftJoin('tsm.security_domains as central', (join) => join.onRef('central.cin', '=', 'se.cin').on('central.role', '=', 'central'))
+  .leftJoin('tsm.security_domains as existing', (join) => join.onRef('existing.cin', '=', 'se.cin').on('existing.sp_name', '=', v.spName))
+  .select([
+    'se.state', 'se.expires_at',
+    's.service_id', 's.version', 's.package_aid', 's.module_aid', 's.instance_aid', 's.load_file', 's.install_parameters',
+    'p.sd_number',
+    'central.aid as central_aid', 'central.key_version as central_key_version', 'central.keyset_sealed as central_keyset_sealed',
+    'existing.aid as existing_aid', 'existing.key_version as existing_key_version', 'existing.keyset_sealed as existing_keyset_sealed',
+  ])
+  .where('se.cin', '=', v.cin));
+
 async function readPrePersonalization(context: TsmContext, spName: string, cin: string, serviceId: string) {
-  return context.db.selectFrom('tsm.secure_elements as se')
-    .innerJoinLateral(
-      (eb) => eb.selectFrom('tsm.services').selectAll().where('service_id', '=', serviceId).orderBy('version', 'desc').limit(1).as('s'),
-      (join) => join.onTrue(),
-    )
-    .innerJoin('tsm.service_providers as p', (join) => join.on('p.name', '=', spName))
-    .leftJoin('tsm.security_domains as central', (join) => join.onRef('central.cin', '=', 'se.cin').on('central.role', '=', 'central'))
-    .leftJoin('tsm.security_domains as existing', (join) => join.onRef('existing.cin', '=', 'se.cin').on('existing.sp_name', '=', spName))
-    .select([
-      'se.state', 'se.expires_at',
-      's.service_id', 's.version', 's.package_aid', 's.module_aid', 's.instance_aid', 's.load_file', 's.install_parameters',
-      'p.sd_number',
-      'central.aid as central_aid', 'central.key_version as central_key_version', 'central.keyset_sealed as central_keyset_sealed',
-      'existing.aid as existing_aid', 'existing.key_version as existing_key_version', 'existing.keyset_sealed as existing_keyset_sealed',
-    ])
-    .where('se.cin', '=', cin)
-    .executeTakeFirstOrThrow();
+  const found = (await readPrePersonalizationFacts.execute(context.db, { cin, spName, serviceId })).rows[0];
+  assert.ok(found !== undefined, 'a recorded operation names an element, a service and an SP that exist (foreign keys)');
+  return found;
 }
+
+/** The SP's new domain with the provisional keyset the TSM is about to put on the card. */
+const insertProvisionalDomain = queryTemplate((db: Kysely<TsmDatabase>, v: { cin: string; aid: string; spName: string; keyVersion: number; sealed: Uint8Array }) =>
+  db.insertInto('tsm.security_domains').values({ cin: v.cin, aid: v.aid, role: 'sp', sp_name: v.spName, key_version: v.keyVersion, keyset_sealed: v.sealed }));
+
+interface PrePersonalizedValues {
+  readonly operationId: string;
+  readonly cin: string;
+  readonly serviceId: string;
+  readonly serviceVersion: string;
+  readonly spName: string;
+  readonly instanceAid: string;
+  readonly sdAid: string;
+  readonly resultJson: string;
+  readonly completedAt: Date;
+  readonly auditDetails: string;
+}
+
+/** The instance, the audit line and the operation's result: one statement. */
+const recordPrePersonalized = queryTemplate((db: Kysely<TsmDatabase>, v: PrePersonalizedValues) => db
+  .with('instance', (qb) => qb.insertInto('tsm.service_instances').values({
+    cin: v.cin, service_id: v.serviceId, service_version: v.serviceVersion, sp_name: v.spName, instance_aid: v.instanceAid, sd_aid: v.sdAid, state: 'pre-personalized', prn: null,
+  }).onConflict((conflict) => conflict.columns(['cin', 'service_id']).doNothing()))
+  .with('audit', (qb) => qb.insertInto('tsm.audit_log').values({ actor: v.spName, action: 'pre-personalization.done', cin: v.cin, details: v.auditDetails }))
+  .updateTable('tsm.operations')
+  .set({ state: 'completed', result: v.resultJson, completed_at: v.completedAt, lease_expires_at: null })
+  .where('id', '=', v.operationId)
+  .returningAll());
 
 /** What the card holds of what pre-personalization needs. */
 export interface CardContent {
@@ -297,7 +358,7 @@ async function prePersonalize(context: TsmContext, link: CardLink, claimed: Clai
   if (found.existing_aid === null) {
     const provisional = randomKeyset(context, PROVISIONAL_KEY_VERSION);
     const sealed = sealKeyset(context.keyStore, cin, spAid, provisional);
-    await context.db.insertInto('tsm.security_domains').values({ cin, aid: spAid, role: 'sp', sp_name: spName, key_version: provisional.version, keyset_sealed: sealed }).execute();
+    await insertProvisionalDomain.execute(context.db, { cin, aid: spAid, spName, keyVersion: provisional.version, sealed });
     domain = { aid: spAid, key_version: provisional.version, keyset_sealed: sealed };
   }
   if (domain.keyset_sealed !== null && domain.key_version !== null) {
@@ -305,21 +366,30 @@ async function prePersonalize(context: TsmContext, link: CardLink, claimed: Clai
     if (await setProvisionalKeys(context, link, spAid, provisional, central.keyset, steps.includes('security-domain-created'))) steps.push('provisional-keys-set');
   }
   const result = { securityDomainAid: spAid, instanceAid: found.instance_aid, keyVersion: domain.key_version, steps };
-  // The instance, the audit line and the operation's result: one statement.
-  const row = await context.db
-    .with('instance', (qb) => qb.insertInto('tsm.service_instances').values({
-      cin, service_id: found.service_id, service_version: found.version, sp_name: spName, instance_aid: found.instance_aid, sd_aid: spAid, state: 'pre-personalized', prn: null,
-    }).onConflict((conflict) => conflict.columns(['cin', 'service_id']).doNothing()))
-    .with('audit', (qb) => qb.insertInto('tsm.audit_log').values(auditRow({
-      actor: spName, action: 'pre-personalization.done', cin, details: { serviceId: found.service_id, securityDomainAid: spAid, instanceAid: found.instance_aid, steps },
-    })))
-    .updateTable('tsm.operations')
-    .set({ state: 'completed', result: JSON.stringify(result), completed_at: new Date(context.now()), lease_expires_at: null })
-    .where('id', '=', claimed.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = (await recordPrePersonalized.execute(context.db, {
+    operationId: claimed.id, cin, serviceId: found.service_id, serviceVersion: found.version, spName, instanceAid: found.instance_aid, sdAid: spAid,
+    resultJson: JSON.stringify(result), completedAt: new Date(context.now()),
+    auditDetails: JSON.stringify({ serviceId: found.service_id, securityDomainAid: spAid, instanceAid: found.instance_aid, steps }),
+  })).rows[0];
+  assert.ok(row !== undefined, 'the running operation is recorded');
   return operationFromRow(row);
 }
+
+const readForActivation = queryTemplate((db: Kysely<TsmDatabase>, v: { cin: string; serviceId: string }) => db.selectFrom('tsm.secure_elements as se')
+  .leftJoin('tsm.service_instances as i', (join) => join.onRef('i.cin', '=', 'se.cin').on('i.service_id', '=', v.serviceId))
+  .leftJoin('tsm.security_domains as central', (join) => join.onRef('central.cin', '=', 'se.cin').on('central.role', '=', 'central'))
+  .select(['i.sp_name', 'i.instance_aid', 'central.aid', 'central.key_version', 'central.keyset_sealed'])
+  .where('se.cin', '=', v.cin));
+
+/** The instance active, the audit line and the operation's result: one statement. */
+const recordActivated = queryTemplate((db: Kysely<TsmDatabase>, v: { operationId: string; cin: string; serviceId: string; spName: string; now: Date; resultJson: string; auditDetails: string }) => db
+  .with('instance', (qb) => qb.updateTable('tsm.service_instances').set({ state: 'active', updated_at: v.now })
+    .where('cin', '=', v.cin).where('service_id', '=', v.serviceId))
+  .with('audit', (qb) => qb.insertInto('tsm.audit_log').values({ actor: v.spName, action: 'activation.done', cin: v.cin, details: v.auditDetails }))
+  .updateTable('tsm.operations')
+  .set({ state: 'completed', result: v.resultJson, completed_at: v.now, lease_expires_at: null })
+  .where('id', '=', v.operationId)
+  .returningAll());
 
 /**
  * Activation (seed 001 fig. 3): make the SP's service instance selectable, through the central SD,
@@ -327,12 +397,8 @@ async function prePersonalize(context: TsmContext, link: CardLink, claimed: Clai
  */
 async function activate(context: TsmContext, link: CardLink, claimed: ClaimedOperation): Promise<Operation> {
   const { sp_name: spName, cin, request } = claimed;
-  const found = await context.db.selectFrom('tsm.secure_elements as se')
-    .leftJoin('tsm.service_instances as i', (join) => join.onRef('i.cin', '=', 'se.cin').on('i.service_id', '=', request.serviceId))
-    .leftJoin('tsm.security_domains as central', (join) => join.onRef('central.cin', '=', 'se.cin').on('central.role', '=', 'central'))
-    .select(['i.sp_name', 'i.instance_aid', 'central.aid', 'central.key_version', 'central.keyset_sealed'])
-    .where('se.cin', '=', cin)
-    .executeTakeFirstOrThrow();
+  const found = (await readForActivation.execute(context.db, { cin, serviceId: request.serviceId })).rows[0];
+  assert.ok(found !== undefined, 'a recorded operation names an element that exists (foreign key)');
   if (found.instance_aid === null || found.sp_name !== spName) throw tsmError(TsmErrorCode.notEligible, 'the service is not pre-personalized on this element');
   const instanceAid = found.instance_aid;
   const central = domainKeyset(context, cin, found, 'central security domain');
@@ -342,18 +408,11 @@ async function activate(context: TsmContext, link: CardLink, claimed: ClaimedOpe
     if (entry === undefined) throw tsmError(TsmErrorCode.notEligible, 'the instance is not on the card');
     if (entry.lifeCycleState === LIFE_CYCLE_INSTALLED) await gp.installForMakeSelectable(fromHex(instanceAid));
   });
-  const now = new Date(context.now());
-  const row = await context.db
-    .with('instance', (qb) => qb.updateTable('tsm.service_instances').set({ state: 'active', updated_at: now })
-      .where('cin', '=', cin).where('service_id', '=', request.serviceId))
-    .with('audit', (qb) => qb.insertInto('tsm.audit_log').values(auditRow({
-      actor: spName, action: 'activation.done', cin, details: { serviceId: request.serviceId, instanceAid },
-    })))
-    .updateTable('tsm.operations')
-    .set({ state: 'completed', result: JSON.stringify({ instanceAid, state: 'active' }), completed_at: now, lease_expires_at: null })
-    .where('id', '=', claimed.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = (await recordActivated.execute(context.db, {
+    operationId: claimed.id, cin, serviceId: request.serviceId, spName, now: new Date(context.now()),
+    resultJson: JSON.stringify({ instanceAid, state: 'active' }), auditDetails: JSON.stringify({ serviceId: request.serviceId, instanceAid }),
+  })).rows[0];
+  assert.ok(row !== undefined, 'the running operation is recorded');
   return operationFromRow(row);
 }
 
@@ -460,9 +519,21 @@ async function runClaimedOperation(context: TsmContext, claimed: ClaimedOperatio
 
 type HandOverRow = Pick<Selectable<TsmDatabase['tsm.security_domains']>, 'aid' | 'key_version' | 'keyset_sealed' | 'keys_handed_over'>;
 
+const readDomainForHandOver = queryTemplate((db: Kysely<TsmDatabase>, v: { cin: string; spName: string }) => db.selectFrom('tsm.security_domains')
+  .select(['aid', 'key_version', 'keyset_sealed', 'keys_handed_over'])
+  .where('cin', '=', v.cin).where('sp_name', '=', v.spName));
+
+/** The mark, conditional on the row as read, and its audit line only when it was made. */
+const markHandedOver = queryTemplate((db: Kysely<TsmDatabase>, v: { cin: string; aid: string; spName: string; keyVersion: number; sealed: Uint8Array; auditDetails: string }) => db
+  .with('marked', (qb) => qb.updateTable('tsm.security_domains').set({ keys_handed_over: true })
+    .where('cin', '=', v.cin).where('aid', '=', v.aid).where('sp_name', '=', v.spName)
+    .where('keys_handed_over', '=', false).where('key_version', '=', v.keyVersion).where(sql<boolean>`keyset_sealed = ${v.sealed}`)
+    .returning('cin'))
+  .with('audit', () => auditEachRow('marked', { actor: v.spName, action: 'security-domain.keys-handed-over', detailsJson: v.auditDetails }))
+  .selectFrom('marked').select('cin'));
+
 async function readHandOver(context: TsmContext, spName: string, cin: string): Promise<HandOverRow & { key_version: number; keyset_sealed: Uint8Array }> {
-  const row = await context.db.selectFrom('tsm.security_domains').select(['aid', 'key_version', 'keyset_sealed', 'keys_handed_over'])
-    .where('cin', '=', cin).where('sp_name', '=', spName).executeTakeFirst();
+  const row = (await readDomainForHandOver.execute(context.db, { cin, spName })).rows[0];
   if (row === undefined) throw tsmError(TsmErrorCode.notFound, 'you have no security domain on this element');
   const { key_version: keyVersion, keyset_sealed: sealed } = row;
   if (sealed === null || keyVersion === null) throw tsmError(TsmErrorCode.keysNotHeld, 'the TSM holds no keys for your domain');
@@ -481,14 +552,9 @@ export async function handOverProvisionalKeys(context: TsmContext, spName: strin
   const row = await readHandOver(context, spName, cin);
   const { aid, key_version: keyVersion, keyset_sealed: sealed } = row;
   const keyset = openKeyset(context.keyStore, cin, aid, keyVersion, sealed);
-  const marked = await context.db
-    .with('marked', (qb) => qb.updateTable('tsm.security_domains').set({ keys_handed_over: true })
-      .where('cin', '=', cin).where('aid', '=', aid).where('sp_name', '=', spName)
-      .where('keys_handed_over', '=', false).where('key_version', '=', keyVersion).where(sql<boolean>`keyset_sealed = ${sealed}`)
-      .returning('cin'))
-    .with('audit', () => auditEachRow('marked', { actor: spName, action: 'security-domain.keys-handed-over', details: { aid, keyVersion } }))
-    .selectFrom('marked').select('cin')
-    .executeTakeFirst();
+  const marked = (await markHandedOver.execute(context.db, {
+    cin, aid, spName, keyVersion, sealed, auditDetails: JSON.stringify({ aid, keyVersion }),
+  })).rows[0];
   if (marked === undefined) {
     // The row changed since it was read (another hand-over, a rotation): say what it is now.
     await readHandOver(context, spName, cin);

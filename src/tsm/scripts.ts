@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { queryTemplate } from '../infra/db/index.js';
 import { fromHex, toHex } from '../lib/bytes.js';
 import { decodeCLA, parseCommandAPDU, type CommandAPDU } from '../lib/apdu.js';
 import { isTesseraError } from '../lib/errors.js';
-import { auditRow } from './audit.js';
 import { asCardError, withSecurityDomain } from './cardDriver.js';
 import { TsmLimits, type TsmContext } from './context.js';
 import { tsmError, TsmErrorCode } from './errors.js';
 import { openKeyset } from './keys.js';
-import { requireOpenConversation, takeScriptSlot } from './conversations.js';
+import { requireOpenConversation } from './conversations.js';
 import type { CardLink } from './types.js';
 import type { ScriptExecutionState, ScriptWrapping, TsmDatabase } from './schema.js';
 
@@ -104,11 +104,60 @@ export async function createScriptExecution(trx: Transaction<TsmDatabase>, conte
   return (await recordScriptExecution(trx, context, spName, conversationId, request)).executionId;
 }
 
+interface ScriptExecutionValues {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly spName: string;
+  readonly now: Date;
+  readonly wrapping: ScriptWrapping;
+  /** The upper-case hex commands, as JSON text. */
+  readonly commandsJson: string;
+  readonly state: ScriptExecutionState;
+  readonly expiresAt: Date;
+  readonly leaseExpiresAt: Date | null;
+  readonly auditDetails: string;
+}
+
 /**
- * Records a script: takes the conversation's next slot (which also finds the caller's domain), then
- * writes the execution and its audit line in one statement. A refusal rolls the caller's
- * transaction back, slot included; the checks keep the order of requireOpenConversation, then
- * validateScript, then the caller's domain and keys.
+ * One statement: takes the next script slot of the caller's open, unexpired conversation (the
+ * conditions of requireOpenConversation are the update's, so the row is locked and counted only if
+ * they hold), reads the caller's security domain on the element and the element's OTA route, and,
+ * when the caller has a domain there, writes the execution and its audit line. (Scalar subqueries
+ * rather than UPDATE … FROM joins: a third cheaper to plan on PGlite.)
+ */
+const recordScriptStatement = queryTemplate((db: Kysely<TsmDatabase>, v: ScriptExecutionValues) => db
+  .with('slot', (qb) => qb.updateTable('tsm.conversations as c')
+    .set((eb) => ({ scripts_used: eb('c.scripts_used', '+', 1) }))
+    .where('c.id', '=', v.conversationId).where('c.sp_name', '=', v.spName).where('c.state', '=', 'open').where('c.expires_at', '>', v.now)
+    .whereRef('c.scripts_used', '<', 'c.scripts_max')
+    .returning((eb) => [
+      'c.cin', 'c.ota_carrier', 'c.script_bytes_max', 'c.scripts_used', 'c.service_id', 'c.requested_operation',
+      eb.selectFrom('tsm.security_domains as d').select('d.aid').whereRef('d.cin', '=', 'c.cin').where('d.sp_name', '=', v.spName).as('domain_aid'),
+      eb.selectFrom('tsm.security_domains as d').select(sql<boolean>`d.keyset_sealed is not null`.as('held')).whereRef('d.cin', '=', 'c.cin').where('d.sp_name', '=', v.spName).as('tsm_holds_keys'),
+      eb.selectFrom('tsm.secure_elements as se').innerJoin('tsm.mno_routes as r', 'r.mno', 'se.mno').select('r.ota_carrier').whereRef('se.cin', '=', 'c.cin').as('route_carrier'),
+    ]))
+  .with('execution', (qb) => qb.insertInto('tsm.script_executions')
+    .columns(['id', 'conversation_id', 'sequence', 'security_domain', 'wrapping', 'commands', 'state', 'ota_carrier', 'expires_at', 'lease_expires_at'])
+    .expression((eb) => eb.selectFrom('slot').select([
+      sql<string>`${v.id}::uuid`.as('id'), sql<string>`${v.conversationId}::uuid`.as('conversation_id'), sql<number>`slot.scripts_used - 1`.as('sequence'),
+      sql<string>`slot.domain_aid`.as('security_domain'), sql<ScriptWrapping>`${v.wrapping}::text`.as('wrapping'), sql<string[]>`${v.commandsJson}::jsonb`.as('commands'),
+      sql<ScriptExecutionState>`${v.state}::text`.as('state'), 'slot.ota_carrier', sql<Date>`${v.expiresAt}::timestamptz`.as('expires_at'),
+      sql<Date | null>`${v.leaseExpiresAt}::timestamptz`.as('lease_expires_at'),
+    ]).where('slot.domain_aid', 'is not', null))
+    .returning('id'))
+  .with('audit', () => sql<Record<string, never>>`(insert into tsm.audit_log (actor, action, cin, details)
+    select ${v.spName}::text, 'script.queue', slot.cin, ${v.auditDetails}::jsonb from slot where exists (select from execution))`)
+  .selectFrom('slot').leftJoin('execution', (join) => join.onTrue())
+  .select([
+    'slot.cin', 'slot.script_bytes_max', 'slot.service_id', 'slot.requested_operation', 'slot.domain_aid', 'slot.tsm_holds_keys', 'slot.route_carrier',
+    'execution.id as execution_id',
+  ]));
+
+/**
+ * Records a script in one statement: it takes the conversation's next slot (which also finds the
+ * caller's domain) and writes the execution and its audit line. A refusal rolls the caller's
+ * transaction back, slot and execution included; the checks keep the order of
+ * requireOpenConversation, then validateScript, then the caller's domain and keys.
  * With `runNow` the script is recorded running, leased to the caller, which then runs it with
  * runRecordedScript (no claim of its own); otherwise it is queued for whoever claims it.
  */
@@ -121,44 +170,36 @@ export async function recordScriptExecution(
   options: { readonly runNow?: boolean } = {},
 ): Promise<RecordedScript> {
   const nowMs = context.now();
-  const slot = await takeScriptSlot(trx, nowMs, spName, conversationId);
-  if (slot === undefined) {
-    await requireOpenConversation(trx, nowMs, spName, conversationId);
-    assert.fail('takeScriptSlot refuses only what requireOpenConversation refuses');
-  }
-  // Any refusal from here on rolls the caller's transaction back, the slot with it.
-  validateScript(request, slot.scriptBytesMax);
-  if (slot.domainAid === null) throw tsmError(TsmErrorCode.notFound, 'you have no security domain on this element yet (pre-personalize first)');
-  const { domainAid } = slot;
-  if (request.wrapping === 'tsm' && !slot.tsmHoldsKeys) {
-    throw tsmError(TsmErrorCode.keysNotHeld, 'the TSM holds no keys for your domain (you rotated them); send scripts with wrapping "sp"');
-  }
   const id = randomUUID();
   const commands = request.commands.map((hex) => hex.toUpperCase());
   const leaseExpiresAt = options.runNow === true ? new Date(nowMs + TsmLimits.LEASE_MS) : undefined;
-  await trx
-    .with('execution', (qb) => qb.insertInto('tsm.script_executions').values({
-      id,
-      conversation_id: conversationId,
-      sequence: slot.sequence,
-      security_domain: domainAid,
-      wrapping: request.wrapping,
-      commands: JSON.stringify(commands) as unknown as string[],
-      responses: null,
-      failed_indexes: null,
-      state: leaseExpiresAt === undefined ? 'queued' : 'running',
-      error_code: null,
-      ota_carrier: slot.otaCarrier,
-      expires_at: new Date(nowMs + TsmLimits.QUEUE_TTL_MS),
-      completed_at: null,
-      lease_expires_at: leaseExpiresAt ?? null,
-    }))
-    .insertInto('tsm.audit_log')
-    .values(auditRow({ actor: spName, action: 'script.queue', cin: slot.cin, details: { executionId: id, conversationId, commands: request.commands.length, wrapping: request.wrapping } }))
-    .execute();
+  const slot = (await recordScriptStatement.execute(trx, {
+    id,
+    conversationId,
+    spName,
+    now: new Date(nowMs),
+    wrapping: request.wrapping,
+    commandsJson: JSON.stringify(commands),
+    state: leaseExpiresAt === undefined ? 'queued' : 'running',
+    expiresAt: new Date(nowMs + TsmLimits.QUEUE_TTL_MS),
+    leaseExpiresAt: leaseExpiresAt ?? null,
+    auditDetails: JSON.stringify({ executionId: id, conversationId, commands: request.commands.length, wrapping: request.wrapping }),
+  })).rows[0];
+  if (slot === undefined) {
+    await requireOpenConversation(trx, nowMs, spName, conversationId);
+    assert.fail('the slot is refused only for what requireOpenConversation refuses');
+  }
+  // Any refusal from here on rolls the caller's transaction back, the slot and the execution with it.
+  validateScript(request, slot.script_bytes_max);
+  if (slot.domain_aid === null) throw tsmError(TsmErrorCode.notFound, 'you have no security domain on this element yet (pre-personalize first)');
+  if (request.wrapping === 'tsm' && slot.tsm_holds_keys !== true) {
+    throw tsmError(TsmErrorCode.keysNotHeld, 'the TSM holds no keys for your domain (you rotated them); send scripts with wrapping "sp"');
+  }
+  assert.equal(slot.execution_id, id, 'the statement wrote the execution, since the caller has a domain on the element');
+  assert.ok(slot.route_carrier !== null, 'every secure element has an MNO with a route (foreign keys)');
   return {
-    executionId: id, cin: slot.cin, spName, serviceId: slot.serviceId, requestedOperation: slot.requestedOperation,
-    securityDomain: domainAid, wrapping: request.wrapping, commands, otaCarrier: slot.routeCarrier, leaseExpiresAt,
+    executionId: id, cin: slot.cin, spName, serviceId: slot.service_id, requestedOperation: slot.requested_operation,
+    securityDomain: slot.domain_aid, wrapping: request.wrapping, commands, otaCarrier: slot.route_carrier, leaseExpiresAt,
   };
 }
 
@@ -351,29 +392,68 @@ async function completeScript(
   const personalized = claimed.requested_operation === 'personalization'
     && commands.some((command, index) => command[1] === INS.storeData && ((command[2] ?? 0) & STORE_DATA_LAST_BLOCK) !== 0 && succeeded(index));
   const now = new Date(context.now());
-  const auditLines = [
-    ...(rotated ? [auditRow({ actor: claimed.sp_name, action: 'security-domain.keys-forgotten', cin: claimed.cin, details: { aid: claimed.security_domain, reason: 'PUT KEY by the service provider' } })] : []),
-    auditRow({ actor: claimed.sp_name, action: 'script.run', cin: claimed.cin, details: { executionId: id, responses: responses.length, failed: failed.length, errorCode } }),
-  ];
-  // The conditional changes are in the statement either way, made no-ops by a false condition, so
-  // that it has one shape (leaving them out when false saves under 0.1 ms on PGlite).
-  const row = await context.db
-    .with('e', (qb) => qb.updateTable('tsm.script_executions').set({
-      state: errorCode === null ? 'completed' : 'failed',
-      responses: JSON.stringify(responses.map(toHex)) as unknown as string[],
-      failed_indexes: JSON.stringify(failed) as unknown as number[],
-      error_code: errorCode,
-      completed_at: now,
-      lease_expires_at: null,
-    }).where('id', '=', id).returningAll())
-    // Seed 001: once the SP has replaced its domain's keys, the TSM keeps none of them.
-    .with('forgotten', (qb) => qb.updateTable('tsm.security_domains').set({ keyset_sealed: null, key_version: null, updated_at: now })
-      .where('cin', '=', claimed.cin).where('aid', '=', claimed.security_domain).where(sql<boolean>`${rotated}::boolean`))
-    .with('personalized', (qb) => qb.updateTable('tsm.service_instances').set({ state: 'personalized', updated_at: now })
-      .where('cin', '=', claimed.cin).where('service_id', '=', claimed.service_id).where('sp_name', '=', claimed.sp_name).where('state', '=', 'pre-personalized')
-      .where(sql<boolean>`${personalized}::boolean`))
-    .with('audit', (qb) => qb.insertInto('tsm.audit_log').values(auditLines))
-    .selectFrom('e').select(EXECUTION_COLUMNS)
-    .executeTakeFirstOrThrow();
+  const row = (await recordScriptOutcome.execute(context.db, {
+    id,
+    state: errorCode === null ? 'completed' : 'failed',
+    responsesJson: JSON.stringify(responses.map(toHex)),
+    failedJson: JSON.stringify(failed),
+    errorCode,
+    now,
+    cin: claimed.cin,
+    securityDomain: claimed.security_domain,
+    serviceId: claimed.service_id,
+    spName: claimed.sp_name,
+    rotated,
+    personalized,
+    forgottenDetails: JSON.stringify({ aid: claimed.security_domain, reason: 'PUT KEY by the service provider' }),
+    runDetails: JSON.stringify({ executionId: id, responses: responses.length, failed: failed.length, errorCode }),
+  })).rows[0];
+  assert.ok(row !== undefined, 'the running script is recorded');
   return executionFromRow(row);
 }
+
+interface ScriptOutcomeValues {
+  readonly id: string;
+  readonly state: ScriptExecutionState;
+  readonly responsesJson: string;
+  readonly failedJson: string;
+  readonly errorCode: string | null;
+  readonly now: Date;
+  readonly cin: string;
+  readonly securityDomain: string;
+  readonly serviceId: string;
+  readonly spName: string;
+  /** A PUT KEY of the script succeeded: the TSM forgets the domain's keys. */
+  readonly rotated: boolean;
+  /** A last STORE DATA block of a personalization succeeded. */
+  readonly personalized: boolean;
+  readonly forgottenDetails: string;
+  readonly runDetails: string;
+}
+
+/**
+ * The execution's outcome, the keys forgotten, the instance personalized and the audit lines. The
+ * conditional changes are in the statement either way, made no-ops by a false condition, so that
+ * it has one shape; the keys-forgotten audit line is written exactly when the keys were.
+ */
+const recordScriptOutcome = queryTemplate((db: Kysely<TsmDatabase>, v: ScriptOutcomeValues) => db
+  .with('e', (qb) => qb.updateTable('tsm.script_executions').set({
+    state: v.state,
+    responses: v.responsesJson as unknown as string[],
+    failed_indexes: v.failedJson as unknown as number[],
+    error_code: v.errorCode,
+    completed_at: v.now,
+    lease_expires_at: null,
+  }).where('id', '=', v.id).returningAll())
+  // Seed 001: once the SP has replaced its domain's keys, the TSM keeps none of them.
+  .with('forgotten', (qb) => qb.updateTable('tsm.security_domains').set({ keyset_sealed: null, key_version: null, updated_at: v.now })
+    .where('cin', '=', v.cin).where('aid', '=', v.securityDomain).where(sql<boolean>`${v.rotated}::boolean`))
+  .with('personalized', (qb) => qb.updateTable('tsm.service_instances').set({ state: 'personalized', updated_at: v.now })
+    .where('cin', '=', v.cin).where('service_id', '=', v.serviceId).where('sp_name', '=', v.spName).where('state', '=', 'pre-personalized')
+    .where(sql<boolean>`${v.personalized}::boolean`))
+  // The keys-forgotten line (when they were), then the run's line, in that order.
+  .with('audit', () => sql<Record<string, never>>`(insert into tsm.audit_log (actor, action, cin, details)
+    select ${v.spName}::text, line.action, ${v.cin}::text, line.details::jsonb
+    from (values (1, 'security-domain.keys-forgotten', ${v.forgottenDetails}::text, ${v.rotated}::boolean), (2, 'script.run', ${v.runDetails}::text, true)) as line (position, action, details, written)
+    where line.written order by line.position)`)
+  .selectFrom('e').select(EXECUTION_COLUMNS));

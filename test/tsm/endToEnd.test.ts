@@ -117,6 +117,23 @@ describe('central TSM end to end over real sockets (issue 4 acceptance)', () => 
     const services = (await bankA.secureElement(cin)).serviceProvider.services;
     assert.deepEqual(services.map((service) => [service.serviceId, service.state]), [['bank-a-pay', 'active']]);
 
+    // Every change wrote its audit line in the statement that made it, and only once (the replay wrote none).
+    const trail = await database.db.selectFrom('tsm.audit_log').select(['actor', 'action']).where('cin', '=', cin).orderBy('id').execute();
+    assert.deepEqual(trail.map((line) => `${line.actor} ${line.action}`), [
+      'operator secure-element.add',
+      'bank-a conversation.start',
+      'bank-a pre-personalization.request',
+      'bank-a pre-personalization.done',
+      'bank-a security-domain.keys-handed-over',
+      'bank-a script.queue', 'bank-a script.run', // INITIALIZE UPDATE with the provisional keys
+      'bank-a script.queue', 'bank-a security-domain.keys-forgotten', 'bank-a script.run', // PUT KEY
+      'bank-a script.queue', 'bank-a script.run', // INITIALIZE UPDATE with the SP's keys
+      'bank-a script.queue', 'bank-a script.run', // personalization
+      'bank-a activation.request',
+      'bank-a activation.done',
+      'bank-a conversation.end',
+    ]);
+
     // Scripts after the conversation ended are refused; the TSM cannot open the SP domain any more.
     await assert.rejects(bankA.script(conversation.conversationId, 'sp', [fromHex('80CA006600')]), isCode('ERR_TSM_CONVERSATION_CLOSED'));
     const next = await bankA.startConversation({ cin, msi: MSI, serviceId: 'bank-a-pay', serviceVersion: '1', spName: 'bank-a', prn: 'PRN-0001', targetAid: spAid, requestedOperation: 'post-personalization' });
@@ -125,6 +142,12 @@ describe('central TSM end to end over real sockets (issue 4 acceptance)', () => 
   });
 
   it('keeps SPs apart: SP B cannot see, converse about or script SP A\'s domain and service', async () => {
+    const written = async () => ({
+      audit: (await database.db.selectFrom('tsm.audit_log').select('id').where('cin', '=', cin).execute()).length,
+      conversations: (await database.db.selectFrom('tsm.conversations').select('id').where('cin', '=', cin).execute()).length,
+      operations: (await database.db.selectFrom('tsm.operations').select('id').where('cin', '=', cin).execute()).length,
+    });
+    const before = await written();
     const seen = await bankB.secureElement(cin);
     assert.equal(seen.serviceProvider.securityDomainAid, null);
     assert.deepEqual(seen.serviceProvider.services, []);
@@ -134,6 +157,12 @@ describe('central TSM end to end over real sockets (issue 4 acceptance)', () => 
     await assert.rejects(bankB.prePersonalize(cin, 'bank-a-pay'), isCode('ERR_TSM_NOT_FOUND'));
     await assert.rejects(bankA.startConversation({ cin, msi: MSI, serviceId: 'bank-a-pay', serviceVersion: '1', spName: 'bank-b', prn: 'X', targetAid: INSTANCE_AID, requestedOperation: 'personalization' }), isCode('ERR_TSM_FORBIDDEN'));
     await assert.rejects(bankA.script(mine.conversationId, 'sp', [fromHex(`00A4040008${ISD_AID}`)]), isCode('ERR_TSM_FORBIDDEN'), 'no SELECT of other applications');
+    await assert.rejects(bankA.activate({ cin, msi: '8613800138999', serviceId: 'bank-a-pay', spName: 'bank-a', prn: 'PRN-0001' }), isCode('ERR_TSM_NOT_FOUND'), 'the MSI is checked with the CIN');
+    // A refusal rolls back whatever its statement wrote: only the one conversation started above remains.
+    const after = await written();
+    assert.deepEqual(after, { audit: before.audit + 1, conversations: before.conversations + 1, operations: before.operations });
+    const script = await database.db.selectFrom('tsm.script_executions').select('id').where('conversation_id', '=', mine.conversationId).execute();
+    assert.deepEqual(script, [], 'the refused script left no execution');
   });
 
   it('refuses a caller without a client certificate at TLS', async () => {

@@ -4,7 +4,7 @@ import { deriveHKDFSHA256, openAESGCM, sealAESGCM } from '../../lib/crypto/index
 import type { RandomSource } from '../../lib/crypto/index.js';
 import { TesseraError } from '../../lib/errors.js';
 import { KeyStoreErrorCode } from './errors.js';
-import { KEK_BYTES, KEK_VERSIONS_MAX, KEYSTORE_PLAINTEXT_BYTES_MAX, SUBKEY_BYTES } from './limits.js';
+import { KEK_BYTES, KEK_VERSIONS_MAX, KEYSTORE_PLAINTEXT_BYTES_MAX, SUBKEY_BYTES, SUBKEYS_CACHED_MAX } from './limits.js';
 import {
   SEALED_BYTES_MAX,
   SEALED_BYTES_MIN,
@@ -40,7 +40,7 @@ function openFailed(cause: unknown): TesseraError {
   return new TesseraError(KeyStoreErrorCode.openFailed, OPEN_FAILED_MESSAGE, { cause });
 }
 
-function subkey(kek: Uint8Array, purpose: string): Uint8Array {
+function deriveSubkey(kek: Uint8Array, purpose: string): Uint8Array {
   return deriveHKDFSHA256(kek, new Uint8Array(0), utf8(`${SUBKEY_INFO_PREFIX}${purpose}`), SUBKEY_BYTES);
 }
 
@@ -62,19 +62,34 @@ export function createVersionedKeyStore(options: VersionedKeyStoreOptions): KeyS
   assert.ok(sealingKEK !== undefined, 'the sealing KEK version must be one of the KEKs');
   const sealingVersion = options.sealingVersion;
   const random = options.random;
+  // Each (KEK version, purpose) subkey is derived once: HKDF cost more than the AES-GCM it keys,
+  // on every seal and open. A subkey reveals no more than the KEK it comes from, which the store
+  // holds for its lifetime anyway. Purposes are names fixed in the code, so the cache stays small;
+  // it is bounded all the same.
+  const subkeys = new Map<string, Uint8Array>();
+  const withSubkey = <T>(version: number, kek: Uint8Array, purpose: string, use: (key: Uint8Array) => T): T => {
+    const name = `${version}/${purpose}`;
+    const cached = subkeys.get(name);
+    if (cached !== undefined) return use(cached);
+    const derived = deriveSubkey(kek, purpose);
+    if (subkeys.size < SUBKEYS_CACHED_MAX) {
+      subkeys.set(name, derived);
+      return use(derived);
+    }
+    try {
+      return use(derived);
+    } finally {
+      derived.fill(0);
+    }
+  };
 
   return {
     seal(purpose: string, plaintext: Uint8Array, binding: string): Uint8Array {
       requirePurpose(purpose);
       requireBinding(binding);
       assert.ok(plaintext instanceof Uint8Array && plaintext.length >= 1 && plaintext.length <= KEYSTORE_PLAINTEXT_BYTES_MAX, `plaintext must be 1-${KEYSTORE_PLAINTEXT_BYTES_MAX} bytes`);
-      const key = subkey(sealingKEK, purpose);
-      try {
-        const body = sealAESGCM(key, plaintext, additionalData(sealingVersion, purpose, binding), random);
-        return concatBytes(Uint8Array.of(sealingVersion), body);
-      } finally {
-        key.fill(0);
-      }
+      const body = withSubkey(sealingVersion, sealingKEK, purpose, (key) => sealAESGCM(key, plaintext, additionalData(sealingVersion, purpose, binding), random));
+      return concatBytes(Uint8Array.of(sealingVersion), body);
     },
 
     open(purpose: string, sealed: Uint8Array, binding: string): Uint8Array {
@@ -89,13 +104,10 @@ export function createVersionedKeyStore(options: VersionedKeyStoreOptions): KeyS
       const version = received[0] ?? 0;
       const kek = keks.get(version);
       if (kek === undefined) throw openFailed(new Error(`no KEK with version ${version}`));
-      const key = subkey(kek, purpose);
       try {
-        return openAESGCM(key, received.subarray(SEALED_HEADER_BYTES), additionalData(version, purpose, binding));
+        return withSubkey(version, kek, purpose, (key) => openAESGCM(key, received.subarray(SEALED_HEADER_BYTES), additionalData(version, purpose, binding)));
       } catch (error) {
         throw openFailed(error);
-      } finally {
-        key.fill(0);
       }
     },
   };

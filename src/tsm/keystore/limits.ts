@@ -4,6 +4,8 @@
 export const KEK_BYTES = 32;
 /** Per-purpose subkeys for AES-256-GCM. */
 export const SUBKEY_BYTES = 32;
+/** Derived subkeys a store keeps, one per (KEK version, purpose); beyond this they are derived per use. */
+export const SUBKEYS_CACHED_MAX = 64;
 /** Largest secret sealed: SD keysets are 3 × 32 bytes, a P-256 PKCS#8 PEM about 250 characters. */
 export const KEYSTORE_PLAINTEXT_BYTES_MAX = 4096;
 /** A purpose is a short fixed name from the code. */
