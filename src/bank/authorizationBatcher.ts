@@ -4,7 +4,7 @@ import { DatabaseErrorCode, inTransaction, isUniqueViolation, sqlState } from '.
 import { isTesseraError } from '../lib/errors.js';
 import type { AuthorizationResult } from './authorizationRecord.js';
 import { prepareAuthorization, type AuthorizeRequest, type PendingAuthorization } from './authorize.js';
-import { executeAuthorizationBatch, type BatchOutcome } from './authorizeBatch.js';
+import { batchTransaction, executeAuthorizationBatch, type BatchOutcome } from './authorizeBatch.js';
 import type { BankContext } from './context.js';
 import {
   AUTHORIZATION_BATCH_ATTEMPTS_MAX, AUTHORIZATION_BATCH_SIZE, AUTHORIZATION_BATCH_SIZE_MAX, AUTHORIZATION_LANES, AUTHORIZATION_LANES_MAX, AUTHORIZATION_QUEUE_LENGTH_MAX,
@@ -34,9 +34,6 @@ function isSplittable(error: unknown): boolean {
   return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
 }
 
-/** Every batch: READ COMMITTED, correct by the locks it takes before reading (locks.ts). */
-const BATCH_TRANSACTION = { isolation: 'read committed' } as const;
-
 function isConflict(error: unknown): boolean {
   return (isTesseraError(error) && error.code === DatabaseErrorCode.transactionConflict) || isUniqueViolation(error, 'authorizations_request_key');
 }
@@ -55,7 +52,7 @@ export async function runAuthorizationBatch(
 ): Promise<BatchOutcome[]> {
   assert.ok(items.length > 0);
   try {
-    return await inTransaction(context.db, (trx) => executeAuthorizationBatch(trx, context, items), { ...BATCH_TRANSACTION, attemptsMax: AUTHORIZATION_BATCH_ATTEMPTS_MAX });
+    return await inTransaction(context.db, (trx) => executeAuthorizationBatch(trx, context, items), { ...batchTransaction(items), attemptsMax: AUTHORIZATION_BATCH_ATTEMPTS_MAX });
   } catch (error) {
     const [only] = items;
     if (items.length === 1 && only !== undefined) return [await runAlone(context, only, error)];
@@ -74,7 +71,7 @@ async function runAlone(context: BankContext, item: PendingAuthorization, firstE
   // (a retransmission committed by another process) replays on the next round.
   for (let round = 1; round <= AUTHORIZATION_ROUNDS_MAX; round++) {
     try {
-      const [outcome] = await inTransaction(context.db, (trx) => executeAuthorizationBatch(trx, context, [item]), BATCH_TRANSACTION);
+      const [outcome] = await inTransaction(context.db, (trx) => executeAuthorizationBatch(trx, context, [item]), batchTransaction([item]));
       assert.ok(outcome !== undefined);
       return outcome;
     } catch (error) {

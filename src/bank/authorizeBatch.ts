@@ -6,7 +6,7 @@ import { resultOf } from './authorizationRecord.js';
 import { checkATC, checkCard, type AuthorizeRequest, type CardRow, type Decision, type PendingAuthorization } from './authorize.js';
 import { openIssuerMasterKey } from './cards.js';
 import type { BankContext } from './context.js';
-import { lockAccountsOfCards, lockRequestKeys, requestKeyOf } from './locks.js';
+import { batchLocksPrelude, requestKeyOf } from './locks.js';
 import { balancesUpdateStatement, entriesInsertStatements, holdsInsertStatement, type BalanceDelta, type IdentifiedEntry } from './ledger.js';
 import { ResponseCode, type DeclineReason } from './responseCodes.js';
 import type { BankDatabase, CardStatus } from './schema.js';
@@ -80,16 +80,21 @@ interface BatchWrites {
   readonly authorizations: AuthorizationWrite[];
 }
 
+/** The transaction options a batch runs under: READ COMMITTED, begun together with its locks (locks.ts). */
+export function batchTransaction(items: readonly PendingAuthorization[]): { readonly isolation: 'read committed'; readonly prelude: string } {
+  return { isolation: 'read committed', prelude: batchLocksPrelude(items.map((item) => item.request), items.map((item) => toHex(item.panHash))) };
+}
+
+/** Decides and writes `items` inside a transaction begun with `batchTransaction(items)`. */
 export async function executeAuthorizationBatch(
   trx: Transaction<BankDatabase>, context: BankContext, items: readonly PendingAuthorization[],
 ): Promise<BatchOutcome[]> {
   assert.ok(items.length > 0, 'a batch has at least one authorization');
   const nowMs = context.now();
   const businessDate = businessDateOf(nowMs);
-  // Locks first, then the read: at READ COMMITTED the read's snapshot is taken after the locks
-  // were granted, so it sees what any earlier holder (another batch, a reversal) committed.
-  await lockRequestKeys(trx, items.map((item) => item.request));
-  await lockAccountsOfCards(trx, items.map((item) => toHex(item.panHash)));
+  // The caller's transaction began with the batch's locks (batchLocksPrelude), so this read's
+  // snapshot, taken after they were granted, sees what any earlier holder (another batch, a
+  // reversal) committed.
   const snapshot = await readSnapshot(trx, items, businessDate);
   const state: BatchState = {
     atcHighWater: new Map(), availableMinor: new Map(), dayTotals: new Map(snapshot.dayTotals), decided: new Map(), issuerKeys: new Map(),

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { sql, type Transaction } from 'kysely';
 import type { TransactionKey } from './authorizationRecord.js';
 import type { BankDatabase } from './schema.js';
@@ -48,16 +49,27 @@ export async function lockRequestKeys(trx: Transaction<BankDatabase>, keys: Iter
 }
 
 /**
- * Locks the customer accounts of the cards with these PAN hashes (hex), ascending by id, for
- * the balance and card updates that follow (FOR NO KEY UPDATE: foreign-key checks of other
- * inserts that reference these accounts still pass).
+ * The batch's locks as literal SQL, for `inTransaction`'s prelude (one round trip with START
+ * TRANSACTION): the request keys' advisory locks, ascending, then the cards' customer accounts,
+ * ascending. Only integers and upper-case hex go into the text, and both are checked here.
  */
-export async function lockAccountsOfCards(trx: Transaction<BankDatabase>, panHashesHex: readonly string[]): Promise<void> {
-  if (panHashesHex.length === 0) return;
-  await sql`select count(*) from (
+export function batchLocksPrelude(keys: Iterable<TransactionKey>, panHashesHex: Iterable<string>): string {
+  const ids = [...new Set([...keys].map(requestKeyLockId))].sort((a, b) => a - b);
+  const hashes = [...new Set(panHashesHex)];
+  for (const id of ids) assert.ok(Number.isSafeInteger(id), 'a lock id is an integer');
+  for (const hash of hashes) assert.match(hash, /^[0-9A-F]{64}$/, 'a PAN hash is 32 bytes in upper-case hex');
+  const statements: string[] = [];
+  if (ids.length > 0) {
+    statements.push(`select count(*) from (select pg_advisory_xact_lock(${REQUEST_KEY_LOCK_CLASS}, k) from unnest('{${ids.join(',')}}'::int4[]) as k) as locked`);
+  }
+  if (hashes.length > 0) {
+    statements.push(`select count(*) from (
       select a.id from bank.accounts as a
        where a.id in (select c.account_id from bank.cards as c
-                       where c.pan_hash in (select decode(h, 'hex') from unnest(cast(${[...new Set(panHashesHex)]} as text[])) as h))
+                       where c.pan_hash in (select decode(h, 'hex') from unnest('{${hashes.join(',')}}'::text[]) as h))
        order by a.id
-         for no key update of a) as locked`.execute(trx);
+         for no key update of a) as locked`);
+  }
+  assert.ok(statements.length > 0, 'a batch has something to lock');
+  return statements.join(';\n');
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { TesseraError } from '../../lib/errors.js';
 import { DatabaseErrorCode, isTransactionConflict } from './errors.js';
 
@@ -25,6 +25,13 @@ export interface TransactionOptions {
   readonly sleep?: (delayMs: number) => Promise<void>;
   /** Injected so tests can pin the jitter; returns a number in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Statements sent in the same round trip as START TRANSACTION, for a transaction whose first
+   * work is taking locks (the bank's authorization batches). They go by the simple query protocol,
+   * without parameters: every value in them must be a literal the caller built from values it
+   * checked (numbers, hex), never text from a request.
+   */
+  readonly prelude?: string;
 }
 
 /**
@@ -67,7 +74,8 @@ export async function inTransaction<DB, T>(
   for (let attempt = 1; attempt <= attemptsMax; attempt++) {
     if (attempt > 1) await sleep(retryDelayMs(attempt - 1, random));
     try {
-      return await db.transaction().setIsolationLevel(isolation).execute(fn);
+      if (options.prelude === undefined) return await db.transaction().setIsolationLevel(isolation).execute(fn);
+      return await runWithPrelude(db, isolation, options.prelude, fn);
     } catch (error) {
       if (!isTransactionConflict(error)) throw error;
       conflict = error;
@@ -78,4 +86,28 @@ export async function inTransaction<DB, T>(
     'the transaction kept conflicting with concurrent ones; try again',
     { httpStatus: 503, cause: conflict, details: { attempts: attemptsMax } },
   );
+}
+
+/**
+ * One transaction on one pooled connection, begun together with `prelude` in one round trip (the
+ * simple query protocol runs several statements; the transaction stays open after them), then
+ * `fn`, then COMMIT; ROLLBACK if anything before COMMIT throws. A COMMIT that fails has ended the
+ * transaction on the server already.
+ */
+async function runWithPrelude<DB, T>(db: Kysely<DB>, isolation: TransactionIsolation, prelude: string, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  assert.ok(!/^\s*$/.test(prelude), 'a prelude has statements');
+  return db.connection().execute(async (connection) => {
+    let result: T;
+    try {
+      await sql.raw(`start transaction isolation level ${isolation}; ${prelude}`).execute(connection);
+      // The connection is inside the transaction begun above; fn sees it as its transaction.
+      result = await fn(connection as unknown as Transaction<DB>);
+    } catch (error) {
+      // The connection may be broken; the pool then discards it, and the server ends the transaction.
+      await sql.raw('rollback').execute(connection).catch(() => undefined);
+      throw error;
+    }
+    await sql.raw('commit').execute(connection);
+    return result;
+  });
 }

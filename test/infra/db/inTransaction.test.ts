@@ -97,6 +97,32 @@ describe('inTransaction', () => {
     assert.deepEqual(rows, [{ note: 'attempt 3' }], 'the failed attempts left nothing behind');
   });
 
+  it('a prelude runs in the same transaction, begun with it: committed with the callback\'s work, rolled back with it, and rerun on a retry', async () => {
+    const { sleep } = recordingSleep();
+    let attempts = 0;
+    const level = await inTransaction(handle.db, async (trx) => {
+      attempts += 1;
+      await trx.insertInto('tx.entries').values({ id: 40, note: `callback ${attempts}` }).execute();
+      if (attempts === 1) throw serverError('40P01');
+      const result = await sql<{ level: string }>`select current_setting('transaction_isolation') as level`.execute(trx);
+      return result.rows[0]?.level;
+    }, { isolation: 'read committed', prelude: "insert into tx.entries (id, note) values (41, 'prelude'); select 1", sleep });
+    assert.equal(attempts, 2);
+    assert.equal(level, 'read committed');
+    const rows = await handle.db.selectFrom('tx.entries').select(['id', 'note']).where('id', 'in', [40, 41]).orderBy('id').execute();
+    assert.deepEqual(rows, [{ id: 40, note: 'callback 2' }, { id: 41, note: 'prelude' }], 'the first attempt, prelude included, left nothing');
+
+    await assert.rejects(inTransaction(handle.db, async () => {
+      throw new Error('business rule failed');
+    }, { prelude: "insert into tx.entries (id, note) values (42, 'prelude')" }), /business rule failed/);
+    // A failing prelude statement fails the attempt the same way.
+    await assert.rejects(inTransaction(handle.db, () => Promise.resolve(), { prelude: "insert into tx.entries (id, note) values (43, 'x'); select 1 / 0" }),
+      (error: unknown) => sqlState(error) === '22012');
+    assert.deepEqual(await handle.db.selectFrom('tx.entries').select('id').where('id', 'in', [42, 43]).execute(), []);
+    // The connection went back to the pool outside any transaction.
+    assert.equal((await inTransaction(handle.db, async (trx) => (await trx.selectFrom('tx.entries').select('id').where('id', '=', 41).execute()).length)), 1);
+  });
+
   it('does not retry other errors', async () => {
     const { delays, sleep } = recordingSleep();
     let attempts = 0;
