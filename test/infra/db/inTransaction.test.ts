@@ -112,9 +112,8 @@ describe('inTransaction', () => {
     const rows = await handle.db.selectFrom('tx.entries').select(['id', 'note']).where('id', 'in', [40, 41]).orderBy('id').execute();
     assert.deepEqual(rows, [{ id: 40, note: 'callback 2' }, { id: 41, note: 'prelude' }], 'the first attempt, prelude included, left nothing');
 
-    await assert.rejects(inTransaction(handle.db, async () => {
-      throw new Error('business rule failed');
-    }, { prelude: "insert into tx.entries (id, note) values (42, 'prelude')" }), /business rule failed/);
+    await assert.rejects(inTransaction(handle.db, () => Promise.reject(new Error('business rule failed')),
+      { prelude: "insert into tx.entries (id, note) values (42, 'prelude')" }), /business rule failed/);
     // A failing prelude statement fails the attempt the same way.
     await assert.rejects(inTransaction(handle.db, () => Promise.resolve(), { prelude: "insert into tx.entries (id, note) values (43, 'x'); select 1 / 0" }),
       (error: unknown) => sqlState(error) === '22012');
