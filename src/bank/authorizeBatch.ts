@@ -14,9 +14,9 @@ import { businessDateOf, newAuthorizationCode, newId } from './support.js';
 
 /**
  * One group-commit batch of authorizations, inside the caller's READ COMMITTED transaction
- * (docs/bank.md "Group commit", "Locks"). The batch first locks its request keys and its cards'
- * accounts; then everything the decisions need is read with one query (which sees everything
- * committed before the locks were granted), the decisions run in arrival order against an
+ * (docs/bank.md "Group commit", "Locks"), which began by locking the batch's request keys and its
+ * cards' accounts (`batchTransaction`). Everything the decisions need is read with one query
+ * (which sees everything committed before the locks were granted), the decisions run in arrival order against an
  * in-memory copy that each approval updates (so two authorizations on one account never spend the
  * same money), and the writes go out as one statement. The checks, their order and their answers
  * are those of a single authorization (docs/bank.md "Authorization").
@@ -27,7 +27,6 @@ type AuthorizationWrite = Omit<AuthorizationRow, 'created_at'>;
 
 /** The answer for one item of a batch: a result, or the error it alone threw (nothing of it is written). */
 export type BatchOutcome = { readonly result: AuthorizationResult } | { readonly error: unknown };
-
 
 /** The answer recorded under a request key, and the hash of the request that got it. */
 interface RecordedAnswer {
@@ -73,8 +72,6 @@ interface BatchState {
 /** Everything the batch writes, in one statement at the end. */
 interface BatchWrites {
   readonly atcByCard: Map<string, number>;
-  /** What this batch's approvals add to each card's day counters (of the batch's business date). */
-  readonly dayByCard: Map<string, DayTotal>;
   readonly holds: { id: string; authorizationId: string; accountId: string; currency: string; amountMinor: bigint }[];
   readonly entries: IdentifiedEntry[];
   readonly authorizations: AuthorizationWrite[];
@@ -99,7 +96,7 @@ export async function executeAuthorizationBatch(
   const state: BatchState = {
     atcHighWater: new Map(), availableMinor: new Map(), dayTotals: new Map(snapshot.dayTotals), decided: new Map(), issuerKeys: new Map(),
   };
-  const writes: BatchWrites = { atcByCard: new Map(), dayByCard: new Map(), holds: [], entries: [], authorizations: [] };
+  const writes: BatchWrites = { atcByCard: new Map(), holds: [], entries: [], authorizations: [] };
   let outcomes: BatchOutcome[];
   try {
     outcomes = items.map((item): BatchOutcome => {
@@ -114,7 +111,7 @@ export async function executeAuthorizationBatch(
   } finally {
     for (const key of state.issuerKeys.values()) key.fill(0);
   }
-  await writeBatch(trx, writes, businessDate);
+  await writeBatch(trx, writes, dayTotalsAdded(snapshot.dayTotals, state.dayTotals), businessDate);
   return outcomes;
 }
 
@@ -165,8 +162,6 @@ function decideItem(
   state.availableMinor.set(card.accountId, availableMinor - request.amountMinor);
   const day = state.dayTotals.get(card.id) ?? { count: 0n, totalMinor: 0n };
   state.dayTotals.set(card.id, { count: day.count + 1n, totalMinor: day.totalMinor + request.amountMinor });
-  const added = writes.dayByCard.get(card.id) ?? { count: 0n, totalMinor: 0n };
-  writes.dayByCard.set(card.id, { count: added.count + 1n, totalMinor: added.totalMinor + request.amountMinor });
   if (clearing === undefined) {
     // A preauthorization: a hold, which lowers the available balance only.
     const holdId = newId(context.random);
@@ -380,7 +375,17 @@ function addSnapshotRow(snapshot: {
  * statement, when all rows are there; the ones pointing back at the authorization and the
  * balanced-entry triggers wait for COMMIT. The CHECK constraints apply to every row as always.
  */
-async function writeBatch(trx: Transaction<BankDatabase>, writes: BatchWrites, businessDate: string): Promise<void> {
+/** What the batch's approvals added to each card's day totals: its running totals less what it read. */
+function dayTotalsAdded(read: ReadonlyMap<string, DayTotal>, running: ReadonlyMap<string, DayTotal>): Map<string, DayTotal> {
+  const added = new Map<string, DayTotal>();
+  for (const [cardId, day] of running) {
+    const before = read.get(cardId) ?? { count: 0n, totalMinor: 0n };
+    if (day.count !== before.count) added.set(cardId, { count: day.count - before.count, totalMinor: day.totalMinor - before.totalMinor });
+  }
+  return added;
+}
+
+async function writeBatch(trx: Transaction<BankDatabase>, writes: BatchWrites, dayAdded: ReadonlyMap<string, DayTotal>, businessDate: string): Promise<void> {
   const deltas = new Map<string, BalanceDelta>();
   const parts: RawBuilder<unknown>[] = [];
   if (writes.holds.length > 0) parts.push(sql`holds as (${holdsInsertStatement(writes.holds, deltas)})`);
@@ -389,13 +394,13 @@ async function writeBatch(trx: Transaction<BankDatabase>, writes: BatchWrites, b
     parts.push(sql`entries as (${entries.entries})`, sql`postings as (${entries.postings})`);
   }
   if (writes.authorizations.length > 0) parts.push(sql`authorizations as (${authorizationsInsert(writes.authorizations)})`);
-  const cardIds = [...new Set([...writes.atcByCard.keys(), ...writes.dayByCard.keys()])];
+  const cardIds = [...new Set([...writes.atcByCard.keys(), ...dayAdded.keys()])];
   if (cardIds.length > 0) {
     // ATC marks as the batch raised them; day counters by what the batch added (relative, so a
     // reversal's decrement is never overwritten). A card's counters of an earlier date restart at
     // the batch's date; those of a later date (another instance's clock ahead) are left alone.
     const atcs = cardIds.map((cardId) => writes.atcByCard.get(cardId) ?? null);
-    const days = cardIds.map((cardId) => writes.dayByCard.get(cardId) ?? { count: 0n, totalMinor: 0n });
+    const days = cardIds.map((cardId) => dayAdded.get(cardId) ?? { count: 0n, totalMinor: 0n });
     parts.push(sql`cards as (
       update bank.cards as c
          set atc_high_water = coalesce(v.atc, c.atc_high_water),

@@ -37,31 +37,38 @@ export function requestKeyLockId(key: TransactionKey): number {
 }
 
 /**
- * Takes the advisory transaction locks of `keys` (each once, ascending), released at COMMIT or
- * ROLLBACK. An authorization of a key and a reversal naming it therefore never decide at the same
- * time: the second sees what the first committed.
+ * The advisory transaction locks of `keys` (each once, ascending) as one literal statement:
+ * only the checked integer ids go into the text. Undefined when there is no key.
+ */
+function requestKeyLocksStatement(keys: Iterable<TransactionKey>): string | undefined {
+  const ids = [...new Set([...keys].map(requestKeyLockId))].sort((a, b) => a - b);
+  if (ids.length === 0) return undefined;
+  for (const id of ids) assert.ok(Number.isSafeInteger(id), 'a lock id is an integer');
+  // unnest keeps the array's order, so the locks are taken ascending; count(*) sends one row back.
+  return `select count(*) from (select pg_advisory_xact_lock(${REQUEST_KEY_LOCK_CLASS}, k) from unnest('{${ids.join(',')}}'::int4[]) as k) as locked`;
+}
+
+/**
+ * Takes the advisory transaction locks of `keys`, released at COMMIT or ROLLBACK. An
+ * authorization of a key and a reversal naming it therefore never decide at the same time: the
+ * second sees what the first committed.
  */
 export async function lockRequestKeys(trx: Transaction<BankDatabase>, keys: Iterable<TransactionKey>): Promise<void> {
-  const ids = [...new Set([...keys].map(requestKeyLockId))].sort((a, b) => a - b);
-  if (ids.length === 0) return;
-  // unnest keeps the array's order, so the locks are taken ascending; count(*) sends one row back.
-  await sql`select count(*) from (select pg_advisory_xact_lock(${REQUEST_KEY_LOCK_CLASS}::int4, k) from unnest(cast(${ids} as int4[])) as k) as locked`.execute(trx);
+  const statement = requestKeyLocksStatement(keys);
+  if (statement !== undefined) await sql.raw(statement).execute(trx);
 }
 
 /**
  * The batch's locks as literal SQL, for `inTransaction`'s prelude (one round trip with START
  * TRANSACTION): the request keys' advisory locks, ascending, then the cards' customer accounts,
- * ascending. Only integers and upper-case hex go into the text, and both are checked here.
+ * ascending. Only integers and upper-case hex go into the text, and both are checked.
  */
 export function batchLocksPrelude(keys: Iterable<TransactionKey>, panHashesHex: Iterable<string>): string {
-  const ids = [...new Set([...keys].map(requestKeyLockId))].sort((a, b) => a - b);
   const hashes = [...new Set(panHashesHex)];
-  for (const id of ids) assert.ok(Number.isSafeInteger(id), 'a lock id is an integer');
   for (const hash of hashes) assert.match(hash, /^[0-9A-F]{64}$/, 'a PAN hash is 32 bytes in upper-case hex');
   const statements: string[] = [];
-  if (ids.length > 0) {
-    statements.push(`select count(*) from (select pg_advisory_xact_lock(${REQUEST_KEY_LOCK_CLASS}, k) from unnest('{${ids.join(',')}}'::int4[]) as k) as locked`);
-  }
+  const keyLocks = requestKeyLocksStatement(keys);
+  if (keyLocks !== undefined) statements.push(keyLocks);
   if (hashes.length > 0) {
     statements.push(`select count(*) from (
       select a.id from bank.accounts as a
