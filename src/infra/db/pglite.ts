@@ -210,6 +210,10 @@ class PGliteSession implements Session {
       return { rows: [], command: sql.trim().toUpperCase(), rowCount: undefined };
     }
     try {
+      if (parameters.length === 0 && begin === undefined && TRANSACTION_END.test(sql)) {
+        // COMMIT or ROLLBACK: nothing to read but the outcome.
+        return readAnswer(await this.#exchangeRaw(protocol.serialize.query(sql)), []);
+      }
       if (parameters.length === 0) {
         // Simple query protocol, as pg uses without parameters: several statements may run. One
         // protocol call, as for prepared statements (PGlite's `exec` makes several).
@@ -285,11 +289,22 @@ class PGliteSession implements Session {
       EXECUTE_MESSAGE,
       SYNC_MESSAGE,
     );
-    // The answer's bytes, read below: PGlite's own reading makes an object of every message first.
-    const answer = await pglite.runExclusive(() => pglite.execProtocolRaw(message, { syncToFs: false }));
     // The Sync above ends the exchange even when a message failed, so the session is ready again.
+    return readAnswer(await this.#exchangeRaw(message), statement.columns);
+  }
+
+  /**
+   * One exchange with the backend, its answer as bytes. PGlite's `execProtocolRaw` also parses
+   * every backend message into objects (for its own error, notice and notification handling),
+   * which costs more than the small statements themselves; the stream variant hands over the
+   * bytes as they are, copied here because they are views of the WebAssembly memory.
+   */
+  async #exchangeRaw(message: Uint8Array): Promise<Buffer> {
+    const pglite = this.#pglite;
+    const chunks: Buffer[] = [];
+    await pglite.runExclusive(() => pglite.execProtocolRawStream(message, { syncToFs: false, onRawData: (data) => { chunks.push(Buffer.from(data)); } }));
     if (!pglite.isInTransaction()) await pglite.syncToFs();
-    return readAnswer(answer, statement.columns);
+    return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
   }
 }
 
