@@ -20,6 +20,29 @@ export function transmitOver(link: CardLink): (apdu: Uint8Array) => Promise<Uint
 }
 
 /**
+ * A management client over the link: several commands at once go as one batch (one OTA round
+ * trip), which the link stops at the first failure as GPManager expects.
+ */
+export function managerOver(link: CardLink, random: RandomSource): GPManager {
+  return new GPManager(transmitOver(link), {
+    random,
+    transmitScript: async (commands) => {
+      const responses = await link.exchange(commands);
+      if (responses.length === 0) throw tsmError(TsmErrorCode.cardUnreachable, 'the card link returned no response');
+      return responses;
+    },
+  });
+}
+
+/**
+ * Opens SCP03 with the TSM's keys for the selected domain: SELECT and INITIALIZE UPDATE travel in
+ * one batch, EXTERNAL AUTHENTICATE with the next (GPManager's `authenticateAhead`).
+ */
+export async function selectAndAuthenticate(gp: GPManager, sdAid: string, keyset: Keyset): Promise<void> {
+  await gp.selectAndOpenSecureChannel(fromHex(sdAid), toStaticKeys(keyset), TSM_SECURITY_LEVEL, { keyVersion: keyset.version, authenticateAhead: true });
+}
+
+/**
  * Selects a security domain, opens SCP03 with the TSM's keys for it, and runs `work` with the
  * management client. A refusal by the card becomes ERR_TSM_CARD_REFUSED (with the status word);
  * a broken link stays ERR_TSM_CARD_UNREACHABLE.
@@ -31,10 +54,9 @@ export async function withSecurityDomain<T>(
   random: RandomSource,
   work: (gp: GPManager) => Promise<T>,
 ): Promise<T> {
-  const gp = new GPManager(transmitOver(link), { random });
+  const gp = managerOver(link, random);
   try {
-    await gp.selectSecurityDomain(fromHex(sdAid));
-    await gp.openSecureChannel(toStaticKeys(keyset), TSM_SECURITY_LEVEL, { keyVersion: keyset.version });
+    await selectAndAuthenticate(gp, sdAid, keyset);
     return await work(gp);
   } catch (error) {
     throw asCardError(error);

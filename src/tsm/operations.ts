@@ -4,9 +4,9 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { queryTemplate } from '../infra/db/index.js';
 import { fromHex, toHex } from '../lib/bytes.js';
 import { isTesseraError } from '../lib/errors.js';
-import { GPHostErrorCode, GPManager, type ManagedEntry } from '../lib/gp/host/index.js';
+import { GPHostErrorCode, type GPManager, type GPScriptCommand, type ManagedEntry } from '../lib/gp/host/index.js';
 import { auditEachRow, auditRow } from './audit.js';
-import { asCardError, TSM_SECURITY_LEVEL, transmitOver, withSecurityDomain } from './cardDriver.js';
+import { asCardError, managerOver, selectAndAuthenticate, TSM_SECURITY_LEVEL, withSecurityDomain } from './cardDriver.js';
 import { TsmLimits, type TsmContext } from './context.js';
 import { tsmError, tsmErrorStatus, TsmErrorCode } from './errors.js';
 import { openKeyset, sealKeyset, toStaticKeys, type Keyset } from './keys.js';
@@ -274,19 +274,22 @@ export async function readCardContent(gp: Pick<GPManager, 'getStatusOf' | 'getSt
  * already: an INITIALIZE UPDATE with it that fails with 6A88 means it does not.
  */
 async function setProvisionalKeys(context: TsmContext, link: CardLink, spAid: string, provisional: Keyset, centralKeys: Keyset, domainIsNew: boolean): Promise<boolean> {
-  const gp = new GPManager(transmitOver(link), { random: context.random });
+  const gp = managerOver(link, context.random);
   try {
-    await gp.selectSecurityDomain(fromHex(spAid));
-    if (!domainIsNew) {
+    if (domainIsNew) {
+      await selectAndAuthenticate(gp, spAid, centralKeys);
+    } else {
       try {
-        await gp.openSecureChannel(toStaticKeys(provisional), TSM_SECURITY_LEVEL, { keyVersion: provisional.version });
+        // The card cryptogram verifies in INITIALIZE UPDATE's answer: the card has the keyset.
+        await selectAndAuthenticate(gp, spAid, provisional);
         return false;
       } catch (error) {
         if (!isTesseraError(error) || error.details?.['sw'] !== SW_REFERENCED_DATA_NOT_FOUND) throw error;
       }
+      // The domain stays selected after a refused INITIALIZE UPDATE: no second SELECT.
+      await gp.openSecureChannel(toStaticKeys(centralKeys), TSM_SECURITY_LEVEL, { keyVersion: centralKeys.version, authenticateAhead: true });
     }
-    // The domain stays selected after a refused INITIALIZE UPDATE: no second SELECT.
-    await gp.openSecureChannel(toStaticKeys(centralKeys), TSM_SECURITY_LEVEL, { keyVersion: centralKeys.version });
+    // EXTERNAL AUTHENTICATE and PUT KEY in one batch.
     await gp.putKey({ replaceVersion: centralKeys.version, newVersion: provisional.version, keys: provisional });
     return true;
   } catch (error) {
@@ -310,29 +313,32 @@ async function installServiceContent(gp: GPManager, found: PrePersonalizationFac
   if (associated !== undefined && associated !== centralAid && associated !== spAid) {
     throw tsmError(TsmErrorCode.notEligible, `the instance AID ${found.instance_aid} is taken by another domain`);
   }
+  // What is missing goes to the card as one batch, which stops at the first refusal.
+  const script: GPScriptCommand[] = [];
   if (!hasSecurityDomain) {
-    await gp.installForInstall({
+    script.push(gp.installForInstallCommand({
       loadFileAID: SECURITY_DOMAIN_PACKAGE, moduleAID: SECURITY_DOMAIN_MODULE, applicationAID: fromHex(spAid),
       privileges: ['securityDomain', 'trustedPath'], makeSelectable: true,
-    });
+    }));
     steps.push('security-domain-created');
   }
   if (!hasPackage) {
     if (found.load_file === null) throw tsmError(TsmErrorCode.notEligible, `package ${found.package_aid} is not on the card and the service has no load file`);
-    await gp.loadFile(found.load_file);
+    script.push(...gp.loadFileCommands(found.load_file));
     steps.push('package-loaded');
   }
   if (instance === undefined) {
-    await gp.installForInstall({
+    script.push(gp.installForInstallCommand({
       loadFileAID: fromHex(found.package_aid), moduleAID: fromHex(found.module_aid), applicationAID: fromHex(found.instance_aid),
       applicationParameters: fromHex(found.install_parameters), makeSelectable: false,
-    });
+    }));
     steps.push('instance-installed');
   }
   if (associated !== spAid) {
-    await gp.extradite(fromHex(found.instance_aid), fromHex(spAid));
+    script.push(gp.extraditeCommand(fromHex(found.instance_aid), fromHex(spAid)));
     steps.push('instance-extradited');
   }
+  await gp.runScript(script);
   return steps;
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { queryTemplate } from '../infra/db/index.js';
 import { fromHex, toHex } from '../lib/bytes.js';
-import { decodeCLA, parseCommandAPDU, type CommandAPDU } from '../lib/apdu.js';
+import { decodeCLA, encodeResponseAPDU, parseCommandAPDU, type CommandAPDU } from '../lib/apdu.js';
 import { isTesseraError } from '../lib/errors.js';
 import { asCardError, withSecurityDomain } from './cardDriver.js';
 import { TsmLimits, type TsmContext } from './context.js';
@@ -336,22 +336,15 @@ async function runClaimedScript(context: TsmContext, claimed: ClaimedScript, wai
   return completeScript(context, claimed, commands, responses, errorCode);
 }
 
-/** The TSM's own secure channel to the domain, with the keys it holds, one wrapped command at a time. */
+/** The TSM's own secure channel to the domain, with the keys it holds: the commands wrapped and sent as one batch. */
 async function runWrappedByTsm(context: TsmContext, link: CardLink, claimed: ClaimedScript, commands: readonly Uint8Array[]): Promise<Uint8Array[]> {
   // Read now, under the card's lock: a PUT KEY the SP ran since recording makes the TSM forget them.
   const domain = await context.db.selectFrom('tsm.security_domains').select(['key_version', 'keyset_sealed'])
     .where('cin', '=', claimed.cin).where('aid', '=', claimed.security_domain).executeTakeFirstOrThrow();
   if (domain.keyset_sealed === null || domain.key_version === null) throw tsmError(TsmErrorCode.keysNotHeld, 'the TSM no longer holds keys for this domain');
   const keyset = openKeyset(context.keyStore, claimed.cin, claimed.security_domain, domain.key_version, domain.keyset_sealed);
-  return withSecurityDomain(link, claimed.security_domain, keyset, context.random, async (gp) => {
-    const answers: Uint8Array[] = [];
-    for (const command of commands) {
-      const response = await gp.send(parseCommandAPDU(command));
-      answers.push(new Uint8Array([...response.data, response.sw >> 8, response.sw & 0xff]));
-      if (!isSuccess(response.sw)) break;
-    }
-    return answers;
-  });
+  return withSecurityDomain(link, claimed.security_domain, keyset, context.random, async (gp) =>
+    (await gp.sendAll(commands.map((command) => parseCommandAPDU(command)))).map((response) => encodeResponseAPDU(response)));
 }
 
 /** The SP's own secure channel: select its domain before a new handshake, relay the rest as they are. */

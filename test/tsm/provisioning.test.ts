@@ -226,3 +226,51 @@ describe('TSM queues for offline cards and expires what waited too long', () => 
     await assert.rejects(attempt('tsm', ['80CA006600']), code('ERR_TSM_NOT_FOUND'), 'no SP domain before pre-personalization');
   });
 });
+
+describe('TSM card round trips: each batch is one OTA exchange', () => {
+  let harness: TsmHarness;
+  before(async () => {
+    harness = await openTsmHarness();
+    await harness.context.db.transaction().execute((trx) => registerService(trx, 'bank-a', {
+      serviceId: 'bank-a-pay', version: '1', packageAid: ECHO_PACKAGE_AID, moduleAid: ECHO_MODULE_AID, instanceAid: INSTANCE_AID, loadFile: ECHO_LOAD_FILE,
+    }));
+  });
+  after(() => harness.close());
+
+  it('pre-personalizes a new card in 7 exchanges and activates in 3, every batch stopping at the card\'s first refusal', async () => {
+    const batches: number[][] = [];
+    const counted: CardLinkProvider = {
+      async linkFor(cin) {
+        const link = await harness.cards.linkFor(cin);
+        return link && {
+          exchange: async (commands: readonly Uint8Array[]) => {
+            const responses = await link.exchange(commands);
+            batches.push(commands.map((command) => command[1] ?? 0));
+            return responses;
+          },
+        };
+      },
+    };
+    const context = { ...harness.context, cards: counted };
+    const { card, cin } = await harness.newCard('8613800000077');
+    const run = async (kind: 'pre-personalization' | 'activation') => {
+      batches.length = 0;
+      const id = await context.db.transaction().execute((trx) => createOperation(trx, context, 'bank-a', kind, cin, { serviceId: 'bank-a-pay' }));
+      await runOperation(context, id, 0);
+      const operation = await getOperation(context, 'bank-a', id);
+      assert.equal(operation.state, 'completed', JSON.stringify(operation.error));
+      return batches.map((instructions) => instructions.map((ins) => ins.toString(16).toUpperCase().padStart(2, '0')).join(' '));
+    };
+    assert.deepEqual(await run('pre-personalization'), [
+      'A4 50', // SELECT the central SD + INITIALIZE UPDATE
+      '82 F2', // EXTERNAL AUTHENTICATE + GET STATUS of the instance
+      'F2', // GET STATUS of the SP's domain
+      'F2', // GET STATUS of the package
+      'E6 E6 E8 E6 E6', // INSTALL the SP SD, INSTALL [for load] + LOAD, INSTALL the instance, extradition
+      'A4 50', // SELECT the SP's new domain + INITIALIZE UPDATE under the central keys it starts with
+      '82 D8', // EXTERNAL AUTHENTICATE + PUT KEY of the provisional keyset
+    ]);
+    assert.deepEqual(await run('activation'), ['A4 50', '82 F2', 'E6']);
+    assert.equal(card.state.registry.find((entry) => entry.aid === INSTANCE_AID)?.lifeCycle, 0x07);
+  });
+});

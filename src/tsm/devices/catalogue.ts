@@ -119,17 +119,18 @@ export async function installDeviceUpdates(context: TsmContext, deviceId: string
       context.logger.warn({ packageAid: application.packageAid }, 'catalogue entry whose DAP does not verify; sending it anyway, the App SE decides');
     }
     try {
-      const work = () => withSecurityDomain(link, central.aid, keyset, context.random, async (gp) => {
-        if (application.installedVersion !== null) await gp.delete(fromHex(application.packageAid), { related: true });
-        await gp.loadFile(stored.load_file, {
+      // DELETE of the old version, INSTALL [for load], LOAD and INSTALL as one batch.
+      const work = () => withSecurityDomain(link, central.aid, keyset, context.random, async (gp) => gp.runScript([
+        ...(application.installedVersion === null ? [] : [gp.deleteCommand(fromHex(application.packageAid), { related: true })]),
+        ...gp.loadFileCommands(stored.load_file, {
           securityDomainAID: fromHex(device.app_se_applications_domain_aid),
           dapBlocks: [{ securityDomainAID: fromHex(device.app_se_applications_domain_aid), signature: stored.dap_signature }],
-        });
-        await gp.installForInstall({
+        }),
+        gp.installForInstallCommand({
           loadFileAID: fromHex(application.packageAid), moduleAID: fromHex(application.moduleAid), applicationAID: fromHex(application.instanceAid),
           applicationParameters: stored.install_parameters,
-        });
-      });
+        }),
+      ]));
       await (context.cardLocks === undefined ? work() : context.cardLocks.run(device.app_se_cin, work));
     } catch (error) {
       if (!isTesseraError(error)) throw error;

@@ -4,8 +4,9 @@ import {
 import { copyBytes, toHex } from '../../bytes.js';
 import type { RandomSource } from '../../crypto/index.js';
 import { isTesseraError, LibErrorCode } from '../../errors.js';
+import { statusWordContinuesScript } from '../../ram/statusWordContinuesScript.js';
 import {
-  openSCP03, type APDUTransmit, type SCP03Channel, type SCP03SecurityLevel, type SCP03StaticKeys,
+  SCP03HostSession, type APDUTransmit, type SCP03SecurityLevel, type SCP03StaticKeys,
 } from '../../scp03/index.js';
 import { decodeCardData, type CardRecognitionData } from '../cardRecognitionData.js';
 import { GetDataTag, GPInstruction } from '../constants.js';
@@ -26,18 +27,31 @@ import {
 import { requireStatus } from './exchange.js';
 import { decodeGetStatusPages, readGetStatusPages, type GetStatusFormat, type GetStatusRequest } from './getStatus.js';
 import { COMMAND_DATA_BYTES_DEFAULT } from './limits.js';
-import { loadBlockBytesMax, sendLoadBlocks } from './load.js';
+import { loadBlockBytesMax, loadCommands } from './load.js';
 import { buildPutKeyCommand, checkPutKeyResponse, type PutKeyRequest, type PutKeyResult } from './putKey.js';
 import type { CardRegistry, ManagedEntry, RegistryScope } from './registry.js';
 import { buildSetStatusCommand, describeSetStatusTarget, type SetStatusTarget } from './setStatus.js';
 import { buildStoreDataCommands, type StoreDataOptions } from './storeData.js';
 import { parseSelectResponse, type SelectResult } from './select.js';
 
+/**
+ * Sends several command APDUs in one exchange (a remote script, as an OTA link carries them): the
+ * card runs them in order and stops after the first that fails (any status word but 9000, 61xx,
+ * 62xx, 63xx), so the answer holds one response per command run, at least one.
+ */
+export type APDUScriptTransmit = (commands: readonly Uint8Array[]) => Promise<readonly Uint8Array[]>;
+
 export interface GPManagerOptions {
   /** Logical channel 0 (default) to 19; the caller opens it (MANAGE CHANNEL) beforehand. */
   readonly logicalChannel?: number;
   /** Where host challenges come from (default: the system CSPRNG). */
   readonly random?: RandomSource;
+  /**
+   * How to send several commands at once. Without it a script goes one command at a time over
+   * `transmit`, with the same stop rule; with it, every script (`runScript`, `loadFile`,
+   * `storeData`, SELECT with INITIALIZE UPDATE, EXTERNAL AUTHENTICATE sent ahead) is one exchange.
+   */
+  readonly transmitScript?: APDUScriptTransmit;
 }
 
 export interface OpenSecureChannelOptions {
@@ -45,6 +59,19 @@ export interface OpenSecureChannelOptions {
   readonly keyVersion?: number;
   /** A fixed host challenge, for transcript replays in tests. */
   readonly hostChallenge?: Uint8Array;
+  /**
+   * Send EXTERNAL AUTHENTICATE at the head of the next exchange instead of on its own (one round
+   * trip fewer over the air). The card cryptogram is verified at once all the same; a card that
+   * then refuses EXTERNAL AUTHENTICATE fails that next exchange with ERR_GP_AUTHENTICATION, and
+   * runs nothing sent after it.
+   */
+  readonly authenticateAhead?: boolean;
+}
+
+/** One command of a script, with the name a refusal is reported under (ERR_GP_STATUS `details.command`). */
+export interface GPScriptCommand {
+  readonly name: string;
+  readonly command: CommandAPDU;
 }
 
 export interface SecureChannelInfo {
@@ -86,6 +113,12 @@ export interface InstallRequest {
   readonly makeSelectable?: boolean;
 }
 
+export interface LoadFileOptions {
+  /** The SD the load file will be associated with (default: the SD receiving the commands). */
+  readonly securityDomainAID?: Uint8Array;
+  readonly dapBlocks?: readonly DAPBlock[];
+}
+
 export interface StoreDataResult {
   /** The response data of each STORE DATA command, in order. */
   readonly responses: readonly Uint8Array[];
@@ -93,7 +126,18 @@ export interface StoreDataResult {
 
 /** Key version label for a keyset whose version the card chooses (P1 '00'); SCP03 needs some version on the keys. */
 const UNNAMED_KEY_VERSION = 0xff;
-const INS_INITIALIZE_UPDATE = 0x50;
+
+/** An open SCP03 session of this manager. */
+interface SecureChannel {
+  readonly session: SCP03HostSession;
+  readonly securityLevel: SCP03SecurityLevel;
+  /** The static K-DEK, which PUT KEY needs. */
+  readonly dek: Uint8Array;
+  readonly securityDomainAIDHex: string;
+  readonly keyVersion: number;
+  /** EXTERNAL AUTHENTICATE wrapped ahead and not sent yet: it heads the next exchange. */
+  authenticate: Uint8Array | undefined;
+}
 const INS_SELECT = 0xa4;
 
 /**
@@ -104,19 +148,27 @@ const INS_SELECT = 0xa4;
  *
  * Every non-9000 status word a command does not expect becomes ERR_GP_STATUS with `details.sw`
  * and `details.command`; a failed handshake is ERR_GP_AUTHENTICATION. Calls are sequential: the
- * secure channel's MAC chain allows one command at a time.
+ * secure channel's MAC chain runs over the commands in the order they are wrapped.
+ *
+ * Scripts (several commands in one exchange, `transmitScript`) are wrapped ahead and their
+ * responses checked in order. A script the card stops short of its end leaves the host's MAC chain
+ * ahead of the card's, so the secure channel ends with it: later commands fail until the next
+ * SELECT and handshake, rather than going out unprotected.
  */
 export class GPManager {
   readonly #transmit: APDUTransmit;
+  readonly #transmitScript: APDUScriptTransmit | undefined;
   readonly #logicalChannel: number;
   readonly #random: RandomSource | undefined;
   #selectedAIDHex: string | undefined;
   #commandDataBytesMax = COMMAND_DATA_BYTES_DEFAULT;
-  #channel: SCP03Channel | undefined;
-  #staticDEK: Uint8Array | undefined;
+  #channel: SecureChannel | undefined;
+  /** A secure channel ended by a script that stopped short: nothing goes out until the next SELECT. */
+  #channelLost = false;
 
   constructor(transmit: APDUTransmit, options: GPManagerOptions = {}) {
     this.#transmit = transmit;
+    this.#transmitScript = options.transmitScript;
     this.#logicalChannel = options.logicalChannel ?? 0;
     this.#random = options.random;
     // Checks the channel number once (encodeCLA throws ERR_APDU_MALFORMED outside 0-19).
@@ -130,18 +182,31 @@ export class GPManager {
 
   /** SELECT by AID (ISO/IEC 7816-4 §11.2.2, GP 2.3 §11.9). Ends any open secure channel, as the card does. */
   async selectSecurityDomain(aid: Uint8Array): Promise<SelectResult> {
-    if (aid.length < AID_BYTES_MIN || aid.length > AID_BYTES_MAX) {
-      throw gpResponseError('SELECT', `expected an AID of ${AID_BYTES_MIN} to ${AID_BYTES_MAX} bytes, received ${aid.length}`);
+    const [response] = await this.#transmitAll([encodeCommandAPDU(this.#startSelect(aid))]);
+    return this.#finishSelect(aid, response);
+  }
+
+  /**
+   * SELECT and INITIALIZE UPDATE in one exchange (a script, with `transmitScript`), then as
+   * `openSecureChannel`: the answer to SELECT is checked first, so a missing domain is reported
+   * as the SELECT it is.
+   */
+  async selectAndOpenSecureChannel(
+    aid: Uint8Array,
+    keys: Omit<SCP03StaticKeys, 'keyVersion'> & { readonly keyVersion?: number },
+    securityLevel: SCP03SecurityLevel,
+    options: OpenSecureChannelOptions = {},
+  ): Promise<SecureChannelInfo> {
+    const select = encodeCommandAPDU(this.#startSelect(aid));
+    const handshake = this.#startHandshake(toHex(aid), keys, options);
+    try {
+      const [selected, initialized] = await this.#transmitAll([select, handshake.initializeUpdate]);
+      this.#finishSelect(aid, selected);
+      return this.#finishHandshake(handshake, initialized, securityLevel, options);
+    } catch (error) {
+      handshake.session.close();
+      throw error;
     }
-    this.closeSecureChannel();
-    this.#selectedAIDHex = undefined;
-    const command: CommandAPDU = { cla: this.#cla(true), ins: INS_SELECT, p1: 0x04, p2: 0x00, data: copyBytes(aid), le: 256 };
-    const response = await this.#plainExchange(command);
-    const fci = requireStatus(`SELECT ${toHex(aid)}`, response);
-    const result = parseSelectResponse(aid, fci);
-    this.#selectedAIDHex = result.aidHex;
-    this.#commandDataBytesMax = result.commandDataBytesMax ?? COMMAND_DATA_BYTES_DEFAULT;
-    return result;
   }
 
   /**
@@ -156,34 +221,83 @@ export class GPManager {
     const selected = this.#selectedAIDHex;
     if (selected === undefined) throw gpHostStateError('select a Security Domain before opening a secure channel');
     this.closeSecureChannel();
-    const requestedVersion = options.keyVersion ?? keys.keyVersion ?? 0;
-    let step = 'INITIALIZE UPDATE';
-    const transmit = (command: Uint8Array): Promise<Uint8Array> | Uint8Array => {
-      step = command[1] === INS_INITIALIZE_UPDATE ? 'INITIALIZE UPDATE' : 'EXTERNAL AUTHENTICATE';
-      return this.#transmit(command);
-    };
+    const handshake = this.#startHandshake(selected, keys, options);
     try {
-      this.#channel = await openSCP03(transmit, { ...keys, keyVersion: requestedVersion === 0 ? UNNAMED_KEY_VERSION : requestedVersion }, {
-        securityLevel,
-        keyVersion: requestedVersion,
-        logicalChannel: this.#logicalChannel,
-        ...(options.hostChallenge === undefined ? {} : { hostChallenge: options.hostChallenge }),
-        ...(this.#random === undefined ? {} : { random: this.#random }),
-      });
+      const [initialized] = await this.#transmitAll([handshake.initializeUpdate]);
+      return this.#finishHandshake(handshake, initialized, securityLevel, options);
     } catch (error) {
-      throw handshakeError(error, step, selected, requestedVersion);
+      handshake.session.close();
+      throw error;
     }
-    this.#staticDEK = copyBytes(keys.dek);
-    const card = this.#channel.cardInformation;
-    return { securityDomainAIDHex: selected, keyVersion: card.keyVersion, securityLevel, sequenceCounter: card.sequenceCounter };
   }
 
   /** Forgets the session keys and the static K-DEK. The card's session ends with the next plain command or SELECT. */
   closeSecureChannel(): void {
-    this.#channel?.close();
+    this.#channel?.session.close();
+    this.#channel?.dek.fill(0);
     this.#channel = undefined;
-    this.#staticDEK?.fill(0);
-    this.#staticDEK = undefined;
+  }
+
+  /** SELECT's command; the selection and any channel end here, as they do on the card. */
+  #startSelect(aid: Uint8Array): CommandAPDU {
+    if (aid.length < AID_BYTES_MIN || aid.length > AID_BYTES_MAX) {
+      throw gpResponseError('SELECT', `expected an AID of ${AID_BYTES_MIN} to ${AID_BYTES_MAX} bytes, received ${aid.length}`);
+    }
+    this.closeSecureChannel();
+    this.#channelLost = false;
+    this.#selectedAIDHex = undefined;
+    return { cla: this.#cla(true), ins: INS_SELECT, p1: 0x04, p2: 0x00, data: copyBytes(aid), le: 256 };
+  }
+
+  #finishSelect(aid: Uint8Array, answer: Uint8Array | undefined): SelectResult {
+    if (answer === undefined) throw gpResponseError('SELECT', 'the card sent no response');
+    const result = parseSelectResponse(aid, requireStatus(`SELECT ${toHex(aid)}`, parseResponseAPDU(copyBytes(answer))));
+    this.#selectedAIDHex = result.aidHex;
+    this.#commandDataBytesMax = result.commandDataBytesMax ?? COMMAND_DATA_BYTES_DEFAULT;
+    return result;
+  }
+
+  #startHandshake(
+    securityDomainAIDHex: string,
+    keys: Omit<SCP03StaticKeys, 'keyVersion'> & { readonly keyVersion?: number },
+    options: OpenSecureChannelOptions,
+  ): { session: SCP03HostSession; initializeUpdate: Uint8Array; securityDomainAIDHex: string; keyVersion: number; dek: Uint8Array } {
+    const keyVersion = options.keyVersion ?? keys.keyVersion ?? 0;
+    const session = new SCP03HostSession({
+      keys: { ...keys, keyVersion: keyVersion === 0 ? UNNAMED_KEY_VERSION : keyVersion },
+      keyVersion,
+      logicalChannel: this.#logicalChannel,
+      ...(this.#random === undefined ? {} : { random: this.#random }),
+    });
+    return { session, initializeUpdate: session.initializeUpdate(options.hostChallenge), securityDomainAIDHex, keyVersion, dek: copyBytes(keys.dek) };
+  }
+
+  /** Checks the INITIALIZE UPDATE answer and authenticates, now or ahead of the next exchange. */
+  async #finishHandshake(
+    handshake: { session: SCP03HostSession; securityDomainAIDHex: string; keyVersion: number; dek: Uint8Array },
+    initialized: Uint8Array | undefined,
+    securityLevel: SCP03SecurityLevel,
+    options: OpenSecureChannelOptions,
+  ): Promise<SecureChannelInfo> {
+    const { session, securityDomainAIDHex, keyVersion } = handshake;
+    let step = 'INITIALIZE UPDATE';
+    try {
+      if (initialized === undefined) throw gpResponseError(step, 'the card sent no response');
+      const card = session.processInitializeUpdateResponse(copyBytes(initialized));
+      step = 'EXTERNAL AUTHENTICATE';
+      let authenticate: Uint8Array | undefined;
+      if (options.authenticateAhead === true) {
+        authenticate = session.externalAuthenticateAhead(securityLevel);
+      } else {
+        const [authenticated] = await this.#transmitAll([session.externalAuthenticate(securityLevel)]);
+        session.processExternalAuthenticateResponse(copyBytes(authenticated ?? new Uint8Array(0)));
+      }
+      this.#channel = { session, securityLevel, dek: handshake.dek, securityDomainAIDHex, keyVersion, authenticate };
+      return { securityDomainAIDHex, keyVersion: card.keyVersion, securityLevel, sequenceCounter: card.sequenceCounter };
+    } catch (error) {
+      handshake.dek.fill(0);
+      throw handshakeError(error, step, securityDomainAIDHex, keyVersion);
+    }
   }
 
   /**
@@ -258,14 +372,7 @@ export class GPManager {
 
   /** INSTALL [for load] (GP 2.3 §11.5.2.3.1). */
   async installForLoad(request: LoadRequest): Promise<Uint8Array> {
-    return this.#install({
-      kind: 'load',
-      loadFileAID: request.loadFileAID,
-      securityDomainAID: request.securityDomainAID ?? new Uint8Array(0),
-      loadFileDataBlockHash: request.loadFileDataBlockHash ?? new Uint8Array(0),
-      loadParameters: request.loadParameters ?? { other: [] },
-      loadToken: request.loadToken ?? new Uint8Array(0),
-    }, 'INSTALL [for load]');
+    return this.#run(this.#installCommand(installForLoadData(request), 'INSTALL [for load]'));
   }
 
   /**
@@ -273,35 +380,52 @@ export class GPManager {
    * SD's command size after secure messaging. Returns the number of LOAD commands sent.
    */
   async load(loadFileDataBlock: Uint8Array, dapBlocks: readonly DAPBlock[] = []): Promise<number> {
+    return (await this.runScript(this.#loadCommands(loadFileDataBlock, dapBlocks))).length;
+  }
+
+  #loadCommands(loadFileDataBlock: Uint8Array, dapBlocks: readonly DAPBlock[]): GPScriptCommand[] {
     const blockBytesMax = loadBlockBytesMax(this.#commandDataBytesMax, this.#channel);
-    return sendLoadBlocks((command) => this.#exchange(command), this.#cla(false), loadFileDataBlock, dapBlocks, blockBytesMax);
+    return loadCommands(this.#cla(false), loadFileDataBlock, dapBlocks, blockBytesMax);
   }
 
   /**
    * A Tessera load file (docs/load-file-format.md) from start to end: INSTALL [for load] with the
    * Load File Data Block Hash, then LOAD with any DAP blocks (see `signDAP` for making them).
    */
-  async loadFile(loadFileDataBlock: Uint8Array, options: { readonly securityDomainAID?: Uint8Array; readonly dapBlocks?: readonly DAPBlock[] } = {}): Promise<LoadFileResult> {
+  async loadFile(loadFileDataBlock: Uint8Array, options: LoadFileOptions = {}): Promise<LoadFileResult> {
     const file = decodeLoadFile(loadFileDataBlock);
-    const hash = loadFileDataBlockHash(loadFileDataBlock);
-    await this.installForLoad({
-      loadFileAID: file.packageAID,
-      loadFileDataBlockHash: hash,
-      ...(options.securityDomainAID === undefined ? {} : { securityDomainAID: options.securityDomainAID }),
-    });
-    const blocks = await this.load(loadFileDataBlock, options.dapBlocks ?? []);
+    const commands = this.loadFileCommands(loadFileDataBlock, options);
+    await this.runScript(commands);
     return {
       loadFileAIDHex: toHex(file.packageAID),
       version: file.version,
       moduleAIDsHex: file.modules.map((module) => toHex(module.aid)),
-      loadFileDataBlockHashHex: toHex(hash),
-      blocks,
+      loadFileDataBlockHashHex: toHex(loadFileDataBlockHash(loadFileDataBlock)),
+      blocks: commands.length - 1,
     };
+  }
+
+  /** `loadFile`'s commands (INSTALL [for load], then every LOAD), for a longer script. */
+  loadFileCommands(loadFileDataBlock: Uint8Array, options: LoadFileOptions = {}): GPScriptCommand[] {
+    const file = decodeLoadFile(loadFileDataBlock);
+    return [
+      this.#installCommand(installForLoadData({
+        loadFileAID: file.packageAID,
+        loadFileDataBlockHash: loadFileDataBlockHash(loadFileDataBlock),
+        ...(options.securityDomainAID === undefined ? {} : { securityDomainAID: options.securityDomainAID }),
+      }), 'INSTALL [for load]'),
+      ...this.#loadCommands(loadFileDataBlock, options.dapBlocks ?? []),
+    ];
   }
 
   /** INSTALL [for install (and make selectable)] (GP 2.3 §11.5.2.3.2). */
   async installForInstall(request: InstallRequest): Promise<Uint8Array> {
-    return this.#install({
+    return this.#run(this.installForInstallCommand(request));
+  }
+
+  /** `installForInstall`'s command, for a script. */
+  installForInstallCommand(request: InstallRequest): GPScriptCommand {
+    return this.#installCommand({
       kind: 'install',
       makeSelectable: request.makeSelectable ?? true,
       loadFileAID: request.loadFileAID,
@@ -316,24 +440,29 @@ export class GPManager {
 
   /** INSTALL [for make selectable] (GP 2.3 §11.5.2.3.3), for an application installed without it. */
   async installForMakeSelectable(applicationAID: Uint8Array): Promise<Uint8Array> {
-    return this.#install({
+    return this.#run(this.#installCommand({
       kind: 'make-selectable', applicationAID, privileges: [], privilegesLength: 0, parameters: { other: [] }, token: new Uint8Array(0),
-    }, 'INSTALL [for make selectable]');
+    }, 'INSTALL [for make selectable]'));
   }
 
   /** INSTALL [for personalization] (GP 2.3 §11.5.2.3.6): the following STORE DATA go to `applicationAID`. */
   async installForPersonalization(applicationAID: Uint8Array): Promise<Uint8Array> {
-    return this.#install({ kind: 'personalization', applicationAID }, 'INSTALL [for personalization]');
+    return this.#run(this.#installCommand({ kind: 'personalization', applicationAID }, 'INSTALL [for personalization]'));
   }
 
   /** INSTALL [for extradition] (GP 2.3 §11.5.2.3.4): associates an application or load file with another SD. */
   async extradite(aid: Uint8Array, securityDomainAID: Uint8Array): Promise<Uint8Array> {
-    return this.#install({ kind: 'extradition', securityDomainAID, aid, parameters: { other: [] }, token: new Uint8Array(0) }, 'INSTALL [for extradition]');
+    return this.#run(this.extraditeCommand(aid, securityDomainAID));
   }
 
-  async #install(command: InstallCommandData, name: string): Promise<Uint8Array> {
+  /** `extradite`'s command, for a script. */
+  extraditeCommand(aid: Uint8Array, securityDomainAID: Uint8Array): GPScriptCommand {
+    return this.#installCommand({ kind: 'extradition', securityDomainAID, aid, parameters: { other: [] }, token: new Uint8Array(0) }, 'INSTALL [for extradition]');
+  }
+
+  #installCommand(command: InstallCommandData, name: string): GPScriptCommand {
     const { p1, data } = encodeInstallCommand(command);
-    return requireStatus(name, await this.#exchange({ cla: this.#cla(false), ins: GPInstruction.install, p1, p2: 0x00, data, le: 256 }));
+    return { name, command: { cla: this.#cla(false), ins: GPInstruction.install, p1, p2: 0x00, data, le: 256 } };
   }
 
   /**
@@ -341,18 +470,35 @@ export class GPManager {
    * data goes to the SD itself, or to the application named by INSTALL [for personalization].
    */
   async storeData(blocks: readonly Uint8Array[], options: StoreDataOptions = {}): Promise<StoreDataResult> {
-    const responses: Uint8Array[] = [];
-    for (const command of buildStoreDataCommands(this.#cla(false), blocks, options)) {
-      responses.push(requireStatus(`STORE DATA block ${command.p2}`, await this.#exchange(command)));
-    }
-    return { responses };
+    const commands = buildStoreDataCommands(this.#cla(false), blocks, options).map((command) => ({ name: `STORE DATA block ${command.p2}`, command }));
+    return { responses: await this.runScript(commands) };
   }
 
   /** DELETE (GP 2.3 §11.2) of an application, SD or load file; `related` also deletes what was made from it (P2 '80'). */
   async delete(aid: Uint8Array, options: { readonly related?: boolean } = {}): Promise<Uint8Array> {
+    return this.#run(this.deleteCommand(aid, options));
+  }
+
+  /** `delete`'s command, for a script. */
+  deleteCommand(aid: Uint8Array, options: { readonly related?: boolean } = {}): GPScriptCommand {
     const data = encodeDeleteCommandData({ kind: 'card-content', aid });
     const p2 = options.related === true ? 0x80 : 0x00;
-    return requireStatus(`DELETE ${toHex(aid)}`, await this.#exchange({ cla: this.#cla(false), ins: GPInstruction.delete, p1: 0x00, p2, data, le: 256 }));
+    return { name: `DELETE ${toHex(aid)}`, command: { cla: this.#cla(false), ins: GPInstruction.delete, p1: 0x00, p2, data, le: 256 } };
+  }
+
+  /**
+   * Sends the commands as one script (one exchange with `transmitScript`), through the secure
+   * channel when one is open, and returns each response's data. Every command must answer 9000:
+   * the first that does not is reported as ERR_GP_STATUS under its name, and the card ran none
+   * after it (which also ends the secure channel, see the class comment).
+   */
+  async runScript(commands: readonly GPScriptCommand[]): Promise<Uint8Array[]> {
+    const responses = await this.sendAll(commands.map((entry) => entry.command));
+    return responses.map((response, index) => requireStatus((commands[index] as GPScriptCommand).name, response));
+  }
+
+  async #run(entry: GPScriptCommand): Promise<Uint8Array> {
+    return requireStatus(entry.name, await this.#exchange(entry.command));
   }
 
   /**
@@ -360,8 +506,8 @@ export class GPManager {
    * the current session, and the key check values the card answers must match the keys sent.
    */
   async putKey(request: PutKeyRequest): Promise<PutKeyResult> {
-    const dek = this.#staticDEK;
-    if (this.#channel === undefined || dek === undefined) throw gpHostStateError('PUT KEY needs an open secure channel (its K-DEK protects the keys)');
+    const dek = this.#channel?.dek;
+    if (dek === undefined) throw gpHostStateError('PUT KEY needs an open secure channel (its K-DEK protects the keys)');
     const parts = buildPutKeyCommand(request, dek);
     const received = requireStatus('PUT KEY', await this.#exchange({
       cla: this.#cla(false), ins: GPInstruction.putKey, p1: parts.p1, p2: parts.p2, data: parts.data, le: 256,
@@ -395,16 +541,99 @@ export class GPManager {
     return this.#exchange(command);
   }
 
-  /** Through the secure channel when one is open; otherwise plain. */
-  async #exchange(command: CommandAPDU): Promise<ResponseAPDU> {
-    const channel = this.#channel;
-    if (channel === undefined) return this.#plainExchange(command);
-    return parseResponseAPDU(await channel.transmit(encodeCommandAPDU(command)));
+  /**
+   * `send` for several commands as one script: the responses as they are, of the commands the card
+   * ran (it stops after the first failure: any status word but 9000, 61xx, 62xx, 63xx).
+   */
+  async sendAll(commands: readonly CommandAPDU[]): Promise<ResponseAPDU[]> {
+    return commands.length === 0 ? [] : this.#exchangeAll(commands);
   }
 
-  async #plainExchange(command: CommandAPDU): Promise<ResponseAPDU> {
-    return parseResponseAPDU(copyBytes(await this.#transmit(encodeCommandAPDU(command))));
+  /** Through the secure channel when one is open; otherwise plain. */
+  async #exchange(command: CommandAPDU): Promise<ResponseAPDU> {
+    const [response] = await this.#exchangeAll([command]);
+    if (response === undefined) throw gpResponseError('the command', 'the card sent no response');
+    return response;
   }
+
+  /**
+   * Commands in one exchange, through the secure channel when one is open (with a pending
+   * EXTERNAL AUTHENTICATE at their head); the responses of those the card ran.
+   */
+  async #exchangeAll(commands: readonly CommandAPDU[]): Promise<ResponseAPDU[]> {
+    if (this.#channelLost) throw gpHostStateError('the secure channel ended with a script the card stopped short; select and authenticate again');
+    const channel = this.#channel;
+    if (channel === undefined) return this.#sendPlain(commands);
+    const { session } = channel;
+    const authenticate = channel.authenticate;
+    channel.authenticate = undefined;
+    try {
+      const wrapped = commands.map((command) => session.wrapCommand(encodeCommandAPDU(command)));
+      const answers = await this.#transmitAll(authenticate === undefined ? wrapped : [authenticate, ...wrapped]);
+      if (authenticate !== undefined) {
+        try {
+          session.unwrapResponse(copyBytes(answers.shift() ?? new Uint8Array(0)));
+        } catch (error) {
+          throw handshakeError(error, 'EXTERNAL AUTHENTICATE', channel.securityDomainAIDHex, channel.keyVersion);
+        }
+      }
+      const responses = answers.map((answer) => session.unwrapResponse(copyBytes(answer)));
+      if (responses.length < commands.length) this.#loseChannel();
+      return responses;
+    } catch (error) {
+      this.#loseChannel();
+      throw error;
+    }
+  }
+
+  #loseChannel(): void {
+    this.closeSecureChannel();
+    this.#channelLost = true;
+  }
+
+  async #sendPlain(commands: readonly CommandAPDU[]): Promise<ResponseAPDU[]> {
+    return (await this.#transmitAll(commands.map((command) => encodeCommandAPDU(command)))).map((answer) => parseResponseAPDU(copyBytes(answer)));
+  }
+
+  /**
+   * Command APDUs out, the responses of those the card ran back: one exchange over
+   * `transmitScript` when there are several, else one `transmit` each; either way the card stops
+   * after the first failure. An answer that does not fit that rule is ERR_GP_RESPONSE.
+   */
+  async #transmitAll(commands: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const transmitScript = this.#transmitScript;
+    if (transmitScript === undefined || commands.length === 1) {
+      const answers: Uint8Array[] = [];
+      for (const command of commands) {
+        const answer = await this.#transmit(command);
+        answers.push(answer);
+        if (!statusWordContinuesScript(statusWordOf(answer))) break;
+      }
+      return answers;
+    }
+    const answers = [...await transmitScript(commands)];
+    const last = answers.at(-1);
+    if (answers.length > commands.length || last === undefined
+      || (answers.length < commands.length && statusWordContinuesScript(statusWordOf(last)))) {
+      throw gpResponseError('a script', `sent ${commands.length} commands, the card answered ${answers.length} without stopping at a failure`);
+    }
+    return answers;
+  }
+}
+
+function statusWordOf(answer: Uint8Array): number {
+  return answer.length < 2 ? 0 : ((answer[answer.length - 2] as number) << 8) | (answer[answer.length - 1] as number);
+}
+
+function installForLoadData(request: LoadRequest): InstallCommandData {
+  return {
+    kind: 'load',
+    loadFileAID: request.loadFileAID,
+    securityDomainAID: request.securityDomainAID ?? new Uint8Array(0),
+    loadFileDataBlockHash: request.loadFileDataBlockHash ?? new Uint8Array(0),
+    loadParameters: request.loadParameters ?? { other: [] },
+    loadToken: request.loadToken ?? new Uint8Array(0),
+  };
 }
 
 /** Maps an SCP03 handshake failure to what a GP tool reports: a refused step, or keys that do not verify. */

@@ -5,7 +5,8 @@
  */
 export { GPManager } from './GPManager.js';
 export type {
-  GPManagerOptions, InstallRequest, LoadFileResult, LoadRequest, OpenSecureChannelOptions, SecureChannelInfo, StoreDataResult,
+  APDUScriptTransmit, GPManagerOptions, GPScriptCommand, InstallRequest, LoadFileOptions, LoadFileResult, LoadRequest, OpenSecureChannelOptions,
+  SecureChannelInfo, StoreDataResult,
 } from './GPManager.js';
 export { GPHostErrorCode } from './errors.js';
 export type { CardRegistry, ManagedEntry, ManagedEntryKind, RegistryScope } from './registry.js';

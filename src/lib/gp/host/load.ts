@@ -1,10 +1,9 @@
 import type { CommandAPDU } from '../../apdu.js';
-import { scp03ChallengeBytes, type SCP03Channel } from '../../scp03/index.js';
+import { scp03ChallengeBytes, type SCP03Mode, type SCP03SecurityLevel } from '../../scp03/index.js';
 import { hasCommandEncryption } from '../../scp03/types.js';
 import { GPInstruction } from '../constants.js';
 import { encodeLoadData, splitLoadData, type DAPBlock } from '../loadCommand.js';
 import { gpResponseError } from './errors.js';
-import { requireStatus, type GPExchange } from './exchange.js';
 import { AES_BLOCK_BYTES } from './limits.js';
 
 /**
@@ -13,7 +12,7 @@ import { AES_BLOCK_BYTES } from './limits.js';
  * AES blocks (always at least one padding byte, Amendment D §6.2.6): 239 bytes at level 03 on a
  * 255-byte card, 247 at level 01.
  */
-export function loadBlockBytesMax(commandDataBytesMax: number, channel: SCP03Channel | undefined): number {
+export function loadBlockBytesMax(commandDataBytesMax: number, channel: { readonly session: { readonly mode: SCP03Mode }; readonly securityLevel: SCP03SecurityLevel } | undefined): number {
   if (channel === undefined) return commandDataBytesMax;
   const available = commandDataBytesMax - scp03ChallengeBytes(channel.session.mode);
   const blockBytesMax = hasCommandEncryption(channel.securityLevel)
@@ -23,18 +22,15 @@ export function loadBlockBytesMax(commandDataBytesMax: number, channel: SCP03Cha
   return blockBytesMax;
 }
 
-/** Sends every LOAD command in order (P2 the block number, P1 '80' on the last); returns how many. */
-export async function sendLoadBlocks(
-  exchange: GPExchange,
+/** Every LOAD command, in order: P2 the block number, P1 '80' on the last. */
+export function loadCommands(
   cla: number,
   loadFileDataBlock: Uint8Array,
   dapBlocks: readonly DAPBlock[],
   blockBytesMax: number,
-): Promise<number> {
-  const blocks = splitLoadData(encodeLoadData({ dapBlocks, loadFileDataBlock }), blockBytesMax);
-  for (const block of blocks) {
-    const command: CommandAPDU = { cla, ins: GPInstruction.load, p1: block.p1, p2: block.p2, data: block.data, le: 256 };
-    requireStatus(`LOAD block ${block.p2}`, await exchange(command));
-  }
-  return blocks.length;
+): { name: string; command: CommandAPDU }[] {
+  return splitLoadData(encodeLoadData({ dapBlocks, loadFileDataBlock }), blockBytesMax).map((block) => ({
+    name: `LOAD block ${block.p2}`,
+    command: { cla, ins: GPInstruction.load, p1: block.p1, p2: block.p2, data: block.data, le: 256 },
+  }));
 }

@@ -7,6 +7,7 @@ import { createDeterministicRandomSource } from '../../../../src/lib/crypto/inde
 import { TesseraError } from '../../../../src/lib/errors.js';
 import { encodeLoadFile } from '../../../../src/lib/gp/index.js';
 import { GPManager } from '../../../../src/lib/gp/host/index.js';
+import { statusWordContinuesScript } from '../../../../src/lib/ram/statusWordContinuesScript.js';
 
 export const TEST_KEY = fromHex(DEFAULT_TEST_KEY_HEX);
 export const TEST_KEYS = { enc: TEST_KEY, mac: TEST_KEY, dek: TEST_KEY } as const;
@@ -44,6 +45,12 @@ export interface HostBench {
   rewriteNext(when: (command: WireCommand) => boolean, rewrite: (response: Uint8Array) => Uint8Array): void;
   /** A second manager on the same card (a new host after the first one is done). */
   newManager(): GPManager;
+  /**
+   * A manager whose scripts go as one exchange each (as over an OTA link), the card stopping after
+   * the first failure; `exchanges` counts them, one per single transmit too.
+   */
+  newScriptManager(): GPManager;
+  readonly exchanges: { count: number };
 }
 
 /** A real virtual card (lib/card runtime, echo firmware) and a GPManager transmitting to it in process. */
@@ -75,9 +82,31 @@ export function newHostBench(profile: ProfileName = 'uicc', seed = 'gp host test
     return Promise.resolve(response);
   };
   const newManager = (): GPManager => new GPManager(transmit, { random });
+  const exchanges = { count: 0 };
+  const newScriptManager = (): GPManager => new GPManager(
+    (command) => {
+      exchanges.count++;
+      return transmit(command);
+    },
+    {
+      random,
+      transmitScript: async (commands) => {
+        exchanges.count++;
+        const responses: Uint8Array[] = [];
+        for (const command of commands) {
+          const response = await transmit(command);
+          responses.push(response);
+          if (!statusWordContinuesScript(((response.at(-2) ?? 0) << 8) | (response.at(-1) ?? 0))) break;
+        }
+        return responses;
+      },
+    },
+  );
   return {
     card,
     manager: newManager(),
+    newScriptManager,
+    exchanges,
     wire,
     overrideNext: (when, sw) => overrides.push({ when, rewrite: () => Uint8Array.of(sw >> 8, sw & 0xff) }),
     rewriteNext: (when, rewrite) => overrides.push({ when, rewrite }),
