@@ -302,7 +302,9 @@ class PGliteSession implements Session {
   async #exchangeRaw(message: Uint8Array): Promise<Buffer> {
     const pglite = this.#pglite;
     const chunks: Buffer[] = [];
-    await pglite.runExclusive(() => pglite.execProtocolRawStream(message, { syncToFs: false, onRawData: (data) => { chunks.push(Buffer.from(data)); } }));
+    // Without PGlite's query mutex: the exchange runs synchronously inside, and the session lock
+    // already lends PGlite to one caller at a time.
+    await pglite.execProtocolRawStream(message, { syncToFs: false, onRawData: (data) => { chunks.push(Buffer.from(data)); } });
     if (!pglite.isInTransaction()) await pglite.syncToFs();
     return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
   }
