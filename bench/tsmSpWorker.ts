@@ -9,6 +9,7 @@ import { createEchoApplet, ECHO_FIRMWARE_CLASS } from '../src/applets/echo/clien
 import { createMemoryCard, newCardState, type VirtualCard } from '../src/card/client.js';
 import { fromHex } from '../src/lib/bytes.js';
 import { createSystemRandomSource } from '../src/lib/crypto/index.js';
+import { responseContinuesScript } from '../src/lib/ram/index.js';
 import { SPClient, SPSecureChannel } from '../src/tsm/client.js';
 
 export interface SpWorkerData {
@@ -43,10 +44,6 @@ const client = new SPClient({ url: data.url, certificate: data.certificate, priv
 const registered = new Map<number, (msi: string) => void>();
 const cards = new Map<string, VirtualCard>();
 
-function isSuccess(response: Uint8Array): boolean {
-  const sw1 = response[response.length - 2] ?? 0;
-  return sw1 === 0x90 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63;
-}
 
 port.on('message', (message: TsmThreadMessage) => {
   if (message.type === 'card-registered') {
@@ -60,7 +57,7 @@ port.on('message', (message: TsmThreadMessage) => {
   for (const command of card === undefined ? [] : message.commands) {
     const response = card?.transmit(command) ?? new Uint8Array(0);
     responses.push(response);
-    if (!isSuccess(response)) break;
+    if (!responseContinuesScript(response)) break;
   }
   port.postMessage({ type: 'responses', exchange: message.exchange, responses } satisfies SpWorkerMessage);
 });

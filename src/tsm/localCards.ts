@@ -1,11 +1,7 @@
 import type { SmartCard } from '../card/types.js';
+import { responseContinuesScript } from '../lib/ram/index.js';
 import type { CardLink, CardLinkProvider } from './types.js';
 
-function isSuccess(response: Uint8Array): boolean {
-  const sw1 = response[response.length - 2] ?? 0;
-  const sw = (sw1 << 8) | (response[response.length - 1] ?? 0);
-  return sw === 0x9000 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63;
-}
 
 /**
  * Cards in the same process, reachable at once: for tests, benchmarks and `tessera up`'s demo
@@ -31,7 +27,7 @@ export class LocalCardLinks implements CardLinkProvider {
         for (const command of commands) {
           const response = card.transmit(command);
           responses.push(response);
-          if (!isSuccess(response)) break;
+          if (!responseContinuesScript(response)) break;
         }
         return Promise.resolve(responses);
       },

@@ -5,6 +5,7 @@ import { queryTemplate } from '../infra/db/index.js';
 import { fromHex, toHex } from '../lib/bytes.js';
 import { decodeCLA, encodeResponseAPDU, parseCommandAPDU, type CommandAPDU } from '../lib/apdu.js';
 import { isTesseraError } from '../lib/errors.js';
+import { responseContinuesScript } from '../lib/ram/index.js';
 import { asCardError, withSecurityDomain } from './cardDriver.js';
 import { TsmLimits, type TsmContext } from './context.js';
 import { tsmError, TsmErrorCode } from './errors.js';
@@ -35,15 +36,6 @@ export interface ScriptExecution {
   readonly failedCommandIndexes: number[];
   readonly errorCode: string | null;
   readonly expiresAt: string;
-}
-
-function isSuccess(sw: number): boolean {
-  const sw1 = sw >> 8;
-  return sw === 0x9000 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63;
-}
-
-function statusWordOf(response: Uint8Array): number {
-  return ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
 }
 
 /**
@@ -356,7 +348,7 @@ async function relay(link: CardLink, securityDomain: string, commands: readonly 
   const answers = await link.exchange(batch);
   if (startsHandshake) {
     const selected = answers.shift();
-    if (selected === undefined || !isSuccess(statusWordOf(selected))) throw tsmError(TsmErrorCode.cardRefused, 'the card did not select your domain');
+    if (selected === undefined || !responseContinuesScript(selected)) throw tsmError(TsmErrorCode.cardRefused, 'the card did not select your domain');
   }
   return answers;
 }
@@ -375,7 +367,7 @@ async function completeScript(
 ): Promise<ScriptExecution> {
   const { id } = claimed;
   const failed: number[] = [];
-  responses.forEach((response, index) => { if (!isSuccess(statusWordOf(response))) failed.push(index); });
+  responses.forEach((response, index) => { if (!responseContinuesScript(response)) failed.push(index); });
   // Commands never reached (the card stopped at a failure, or the link broke) count as failed.
   for (let index = responses.length; index < commands.length; index++) failed.push(index);
   const succeeded = (index: number): boolean => index < responses.length && !failed.includes(index);

@@ -1,7 +1,7 @@
 import { concatBytes } from '../../lib/bytes.js';
 import {
   BadFormat, RAM_SCRIPT_BYTES_MAX, RAM_TRUNCATED_STATUS_WORD, badFormatOf, decodeCommandScript, encodeResponseScript,
-  statusWordContinuesScript,
+  responseContinuesScript,
 } from '../../lib/ram/index.js';
 import type { SmartCard } from '../types.js';
 
@@ -24,9 +24,6 @@ export interface ScriptRun {
   readonly badFormat?: number;
 }
 
-function statusWordOf(response: Uint8Array): number {
-  return ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
-}
 
 /**
  * Runs a command script on the card as a UICC's RAM implementation would (ETSI TS 102 226 §5.2):
@@ -62,7 +59,7 @@ export function runScript(card: SmartCard, received: Uint8Array, shouldStop: () 
     }
     responses.push(response);
     bytes += RESPONSE_TLV_OVERHEAD_BYTES + response.length;
-    if (!statusWordContinuesScript(statusWordOf(response))) break;
+    if (!responseContinuesScript(response)) break;
   }
   return {
     responseScript: encodeResponseScript({ executedCount: responses.length, responses }),

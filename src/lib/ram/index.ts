@@ -19,5 +19,5 @@ export {
 } from './limits.js';
 export type { LengthCoding } from './readScriptTemplate.js';
 export type { DecodedResponseScript, ResponseScript } from './responseScript.js';
-export { RAM_TRUNCATED_STATUS_WORD, statusWordContinuesScript } from './statusWordContinuesScript.js';
+export { RAM_TRUNCATED_STATUS_WORD, responseContinuesScript, statusWordContinuesScript, trailingStatusWord } from './statusWordContinuesScript.js';
 export { BadFormat, INDEFINITE_LENGTH_BYTE, RAMTag, describeBadFormat } from './tags.js';

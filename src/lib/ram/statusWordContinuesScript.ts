@@ -14,3 +14,13 @@ export function statusWordContinuesScript(sw: number): boolean {
  * answers SW '62F1' for it and stops processing the script.
  */
 export const RAM_TRUNCATED_STATUS_WORD = 0x62f1;
+
+/** The status word a response APDU ends with (its last two bytes; a shorter answer reads as 0, a failure). */
+export function trailingStatusWord(response: Uint8Array): number {
+  return ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
+}
+
+/** Whether a script goes on after this response APDU (`statusWordContinuesScript` of its status word). */
+export function responseContinuesScript(response: Uint8Array): boolean {
+  return statusWordContinuesScript(trailingStatusWord(response));
+}

@@ -1,6 +1,6 @@
 import { TesseraError } from '../../lib/errors.js';
 import {
-  RAM_TRUNCATED_STATUS_WORD, describeBadFormat, statusWordContinuesScript, type ResponseScript,
+  RAM_TRUNCATED_STATUS_WORD, describeBadFormat, responseContinuesScript, statusWordContinuesScript, trailingStatusWord, type ResponseScript,
 } from '../../lib/ram/index.js';
 import { OTAErrorCode } from './errors.js';
 
@@ -8,9 +8,6 @@ function invalid(message: string, details: Record<string, unknown> = {}): Tesser
   return new TesseraError(OTAErrorCode.responseInvalid, message, { httpStatus: 502, details });
 }
 
-function statusWordOf(response: Uint8Array): number {
-  return ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
-}
 
 /**
  * Verifies an agent's response script against the batch it answers, and returns the responses.
@@ -35,9 +32,9 @@ export function checkBatchAnswer(expectedCommandCount: number, received: Respons
   if (responses.length === 0 || responses.length > expectedCommandCount) {
     throw invalid(`the answer holds ${responses.length} R-APDUs for a batch of ${expectedCommandCount} commands`);
   }
-  const failedEarly = responses.slice(0, -1).findIndex((response) => !statusWordContinuesScript(statusWordOf(response)));
+  const failedEarly = responses.slice(0, -1).findIndex((response) => !responseContinuesScript(response));
   if (failedEarly !== -1) throw invalid(`response ${failedEarly} failed, yet the agent went on with the script`, { index: failedEarly });
-  const lastStatusWord = statusWordOf(responses[responses.length - 1] as Uint8Array);
+  const lastStatusWord = trailingStatusWord(responses[responses.length - 1] as Uint8Array);
   const stoppedShort = responses.length < expectedCommandCount;
   if (stoppedShort && statusWordContinuesScript(lastStatusWord) && lastStatusWord !== RAM_TRUNCATED_STATUS_WORD) {
     throw invalid(`the agent stopped after ${responses.length} of ${expectedCommandCount} commands without a failure`);

@@ -6,8 +6,8 @@ import { concatBytes, fromHex, toHex } from '../../../src/lib/bytes.js';
 import { TesseraError } from '../../../src/lib/errors.js';
 import {
   BadFormat, RAM_RESPONSE_BYTES_MAX, RAM_SCRIPT_BYTES_MAX, RAM_SCRIPT_COMMANDS_MAX, RAMErrorCode, RAM_TRUNCATED_STATUS_WORD, badFormatOf,
-  decodeCommandScript, decodeResponseScript, describeBadFormat, encodeCommandScript, encodeResponseScript, statusWordContinuesScript,
-  type ResponseScript,
+  decodeCommandScript, decodeResponseScript, describeBadFormat, encodeCommandScript, encodeResponseScript, responseContinuesScript,
+  statusWordContinuesScript, trailingStatusWord, type ResponseScript,
 } from '../../../src/lib/ram/index.js';
 
 // --- Vectors: a captured session and constructed goldens, sources named in vectors.json -----------
@@ -152,6 +152,14 @@ describe('expanded remote format: rules', () => {
   it('continues a script after 9000, 61xx, 62xx and 63xx only', () => {
     for (const sw of [0x9000, 0x6110, 0x6283, RAM_TRUNCATED_STATUS_WORD, 0x63c2]) assert.equal(statusWordContinuesScript(sw), true);
     for (const sw of [0x6a82, 0x6982, 0x6d00, 0x6f00, 0x9100, 0x6400]) assert.equal(statusWordContinuesScript(sw), false);
+  });
+  it('reads the status word at the end of a response APDU; one too short to hold one stops the script', () => {
+    assert.equal(trailingStatusWord(fromHex('01026A82')), 0x6a82);
+    assert.equal(responseContinuesScript(fromHex('0102039000')), true);
+    assert.equal(responseContinuesScript(fromHex('6310')), true);
+    assert.equal(responseContinuesScript(fromHex('6A88')), false);
+    assert.equal(responseContinuesScript(fromHex('90')), false);
+    assert.equal(responseContinuesScript(new Uint8Array(0)), false);
   });
 });
 

@@ -4,7 +4,7 @@ import {
 import { copyBytes, toHex } from '../../bytes.js';
 import type { RandomSource } from '../../crypto/index.js';
 import { isTesseraError, LibErrorCode } from '../../errors.js';
-import { statusWordContinuesScript } from '../../ram/statusWordContinuesScript.js';
+import { responseContinuesScript } from '../../ram/statusWordContinuesScript.js';
 import {
   SCP03HostSession, type APDUTransmit, type SCP03SecurityLevel, type SCP03StaticKeys,
 } from '../../scp03/index.js';
@@ -607,22 +607,18 @@ export class GPManager {
       for (const command of commands) {
         const answer = await this.#transmit(command);
         answers.push(answer);
-        if (!statusWordContinuesScript(statusWordOf(answer))) break;
+        if (!responseContinuesScript(answer)) break;
       }
       return answers;
     }
     const answers = [...await transmitScript(commands)];
     const last = answers.at(-1);
     if (answers.length > commands.length || last === undefined
-      || (answers.length < commands.length && statusWordContinuesScript(statusWordOf(last)))) {
+      || (answers.length < commands.length && responseContinuesScript(last))) {
       throw gpResponseError('a script', `sent ${commands.length} commands, the card answered ${answers.length} without stopping at a failure`);
     }
     return answers;
   }
-}
-
-function statusWordOf(answer: Uint8Array): number {
-  return answer.length < 2 ? 0 : ((answer[answer.length - 2] as number) << 8) | (answer[answer.length - 1] as number);
 }
 
 function installForLoadData(request: LoadRequest): InstallCommandData {

@@ -7,7 +7,7 @@ import { createDeterministicRandomSource } from '../../../../src/lib/crypto/inde
 import { TesseraError } from '../../../../src/lib/errors.js';
 import { encodeLoadFile } from '../../../../src/lib/gp/index.js';
 import { GPManager } from '../../../../src/lib/gp/host/index.js';
-import { statusWordContinuesScript } from '../../../../src/lib/ram/statusWordContinuesScript.js';
+import { responseContinuesScript } from '../../../../src/lib/ram/index.js';
 
 export const TEST_KEY = fromHex(DEFAULT_TEST_KEY_HEX);
 export const TEST_KEYS = { enc: TEST_KEY, mac: TEST_KEY, dek: TEST_KEY } as const;
@@ -96,7 +96,7 @@ export function newHostBench(profile: ProfileName = 'uicc', seed = 'gp host test
         for (const command of commands) {
           const response = await transmit(command);
           responses.push(response);
-          if (!statusWordContinuesScript(((response.at(-2) ?? 0) << 8) | (response.at(-1) ?? 0))) break;
+          if (!responseContinuesScript(response)) break;
         }
         return responses;
       },
