@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { fromHex } from '../src/lib/bytes.js';
 import { createSystemRandomSource } from '../src/lib/crypto/index.js';
 import { encodeLoadFile } from '../src/lib/gp/index.js';
+import type { Kysely } from 'kysely';
 import { migrate, openDatabase } from '../src/infra/db/index.js';
 import { createLogger } from '../src/infra/log/index.js';
 import { CENTRAL_SD_AID, ISD_AID, MNO_SD_AID } from '../src/card/client.js';
@@ -43,7 +45,7 @@ interface Run {
  * utime + stime in clock ticks of 10 ms), so a busy machine does not inflate the TSM's cost the way
  * wall time would. Elsewhere, the event loop's busy wall time.
  */
-function mainThreadCpuMs(): number {
+export function mainThreadCpuMs(): number {
   try {
     const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -118,6 +120,81 @@ class WorkerCardLinks implements CardLinkProvider {
   }
 }
 
+/** A TSM on 127.0.0.1 over `db`, with one SP, one MNO route, one service, and its SP's credentials. */
+export interface BenchTsm {
+  readonly admin: TsmContext;
+  readonly cards: WorkerCardLinks;
+  readonly connection: Pick<SpWorkerData, 'url' | 'certificate' | 'privateKey' | 'ca'>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchTsm(db: Kysely<TsmDatabase>): Promise<BenchTsm> {
+  const directory = mkdtempSync(join(tmpdir(), 'tessera-bench-tsm-'));
+  const random = createSystemRandomSource();
+  const logger = createLogger({ level: 'silent' });
+  await migrate(db, TSM_SCHEMA, tsmMigrations);
+  const keyStore = createMemoryKeyStore(random.bytes(32));
+  const pki = await loadOrCreateTsmPki(join(directory, 'pki'), { random, now: new Date() });
+  const admin: TsmContext = { db, keyStore, cards: { linkFor: () => Promise.resolve(undefined) }, random, now: Date.now, logger, cardWaitMs: 0 };
+  await addMnoRoute(admin, 'bench-mno', 'in-process', 'bench');
+  await addServiceProvider(admin, 'bench-bank', 'bench');
+  const cards = new WorkerCardLinks();
+  const tsm = await startTsm({ host: '127.0.0.1', port: 0, otaPort: 0, cardWaitMs: 0, workerIntervalMs: 60_000 }, {
+    db, keyStore, pki, random, now: Date.now, logger, extraCarriers: new Map([['in-process', cards]]),
+  });
+  const credential = await issueSPCredential(pki, 'bench-bank', { random, now: new Date() });
+  const client = new SPClient({ url: tsm.url, certificate: credential.certificatePEM, privateKey: credential.privateKeyPEM, ca: pki.rootPEM });
+  const loadFile = encodeLoadFile({ packageAID: fromHex('F0544553539901'), version: { major: 1, minor: 0 }, modules: [{ aid: fromHex('F054455353990101'), firmwareClass: ECHO_FIRMWARE_CLASS }] });
+  await client.registerService({ serviceId: 'bench-pay', version: '1', packageAid: 'F0544553539901', moduleAid: 'F054455353990101', instanceAid: 'F0544553539901C1', loadFile });
+  client.close();
+  return {
+    admin,
+    cards,
+    connection: { url: tsm.url, certificate: credential.certificatePEM, privateKey: credential.privateKeyPEM, ca: pki.rootPEM },
+    async stop() {
+      await tsm.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Provisions `count` cards through the API (the SP and the cards in a worker thread). The worker
+ * makes each card as it starts on it; the TSM thread enrolls it in the registry (as an issuer does
+ * at manufacturing; counted) and reaches it over the worker's channel until the SP says it is done.
+ */
+export async function provisionCards(bench: BenchTsm, count: number, onCardDone: (done: number) => void = () => undefined): Promise<Run> {
+  const { admin, cards } = bench;
+  let done = 0;
+  const pending: Promise<void>[] = [];
+  const run = await runWorker({ ...bench.connection, mode: 'provision', cards: count, inFlight: IN_FLIGHT }, (message, worker) => {
+    if (message.type === 'responses') {
+      cards.answered(message.exchange, message.responses);
+    } else if (message.type === 'card-made') {
+      pending.push((async () => {
+        const { cin } = message;
+        const msi = String(8613900000000 + message.index);
+        await registerSecureElement(admin, {
+          cin, iin: message.iin, msi, mno: 'bench-mno', profile: 'uicc', seType: 'uicc', gpVersion: '2.3.1', javacardVersion: '3.0.5',
+          certificationLevel: 'virtual', masterKeyIndex: 1, expiresAt: new Date(Date.now() + 86_400_000),
+          domains: [{ aid: ISD_AID, role: 'isd' }, { aid: MNO_SD_AID, role: 'mno' }, { aid: CENTRAL_SD_AID, role: 'central', keyset: { version: 0x30, enc: KEY, mac: KEY, dek: KEY } }],
+        }, 'bench');
+        cards.attach(cin);
+        worker.postMessage({ type: 'card-registered', index: message.index, msi } satisfies TsmThreadMessage);
+      })());
+    } else if (message.type === 'card-done') {
+      cards.detach(message.cin);
+      onCardDone(++done);
+    }
+  }, (worker) => cards.use(worker));
+  await Promise.all(pending);
+  if (run.failures.length > 0) throw new Error(`provisioning failed: ${run.failures.join('; ')}`);
+  return run;
+}
+
+/** What one card costs the TSM, as the notes of both TSM benchmarks say it. */
+export const CARD_WORK = 'each card: enrolment in the registry, then 7 API calls (conversation, pre-personalization, key hand-over, 2 SP-wrapped scripts: INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE + PUT KEY + INSTALL + STORE DATA; activation, end)';
+
 /**
  * Full provisioning through the SP-TSM API (HTTPS, mutual TLS) with in-process cards: register,
  * pre-personalize, hand over keys, rotate them with PUT KEY, personalize with STORE DATA, activate,
@@ -131,66 +208,22 @@ export const tsmProvisioningBenchmark: Benchmark = {
   name: 'tsm-provisioning',
   description: `full provisioning of ${CARDS} in-process cards through the SP-TSM API (mutual TLS, PGlite, ${IN_FLIGHT} in flight) vs bare mutual-TLS requests`,
   async run() {
-    const directory = mkdtempSync(join(tmpdir(), 'tessera-bench-tsm-'));
-    const random = createSystemRandomSource();
-    const logger = createLogger({ level: 'silent' });
     const handle = await openDatabase<TsmDatabase>({});
-    await migrate(handle.db, TSM_SCHEMA, tsmMigrations);
-    const keyStore = createMemoryKeyStore(random.bytes(32));
-    const pki = await loadOrCreateTsmPki(join(directory, 'pki'), { random, now: new Date() });
-    const admin: TsmContext = { db: handle.db, keyStore, cards: { linkFor: () => Promise.resolve(undefined) }, random, now: Date.now, logger, cardWaitMs: 0 };
-    await addMnoRoute(admin, 'bench-mno', 'in-process', 'bench');
-    await addServiceProvider(admin, 'bench-bank', 'bench');
-    const cards = new WorkerCardLinks();
-    const tsm = await startTsm({ host: '127.0.0.1', port: 0, otaPort: 0, cardWaitMs: 0, workerIntervalMs: 60_000 }, {
-      db: handle.db, keyStore, pki, random, now: Date.now, logger, extraCarriers: new Map([['in-process', cards]]),
-    });
-    const credential = await issueSPCredential(pki, 'bench-bank', { random, now: new Date() });
-    const client = new SPClient({ url: tsm.url, certificate: credential.certificatePEM, privateKey: credential.privateKeyPEM, ca: pki.rootPEM });
-    const loadFile = encodeLoadFile({ packageAID: fromHex('F0544553539901'), version: { major: 1, minor: 0 }, modules: [{ aid: fromHex('F054455353990101'), firmwareClass: ECHO_FIRMWARE_CLASS }] });
-    await client.registerService({ serviceId: 'bench-pay', version: '1', packageAid: 'F0544553539901', moduleAid: 'F054455353990101', instanceAid: 'F0544553539901C1', loadFile });
-    client.close();
-    const connection = { url: tsm.url, certificate: credential.certificatePEM, privateKey: credential.privateKeyPEM, ca: pki.rootPEM };
-
-    const baseline = await runWorker({ ...connection, mode: 'baseline', cards: BASELINE_REQUESTS, inFlight: IN_FLIGHT }, () => undefined);
+    const bench = await startBenchTsm(handle.db);
+    const baseline = await runWorker({ ...bench.connection, mode: 'baseline', cards: BASELINE_REQUESTS, inFlight: IN_FLIGHT }, () => undefined);
     if (baseline.failures.length > 0) throw new Error(`baseline failed: ${baseline.failures.join('; ')}`);
-
-    // The worker makes each card as it starts on it; the TSM thread enrolls it in the registry (as
-    // an issuer does at manufacturing; counted) and reaches it over the worker's channel until the
-    // SP says it is done.
     const heapSamples: number[] = [];
-    let done = 0;
     const sampleEvery = Math.max(1, Math.floor(CARDS / 10));
-    const pending: Promise<void>[] = [];
-    const provisioning = await runWorker({ ...connection, mode: 'provision', cards: CARDS, inFlight: IN_FLIGHT }, (message, worker) => {
-      if (message.type === 'responses') {
-        cards.answered(message.exchange, message.responses);
-      } else if (message.type === 'card-made') {
-        pending.push((async () => {
-          const { cin } = message;
-          const msi = String(8613900000000 + message.index);
-          await registerSecureElement(admin, {
-            cin, iin: message.iin, msi, mno: 'bench-mno', profile: 'uicc', seType: 'uicc', gpVersion: '2.3.1', javacardVersion: '3.0.5',
-            certificationLevel: 'virtual', masterKeyIndex: 1, expiresAt: new Date(Date.now() + 86_400_000),
-            domains: [{ aid: ISD_AID, role: 'isd' }, { aid: MNO_SD_AID, role: 'mno' }, { aid: CENTRAL_SD_AID, role: 'central', keyset: { version: 0x30, enc: KEY, mac: KEY, dek: KEY } }],
-          }, 'bench');
-          cards.attach(cin);
-          worker.postMessage({ type: 'card-registered', index: message.index, msi } satisfies TsmThreadMessage);
-        })());
-      } else if (message.type === 'card-done') {
-        cards.detach(message.cin);
-        done++;
-        if (done % sampleEvery === 0) {
-          collectGarbage();
-          heapSamples.push(process.memoryUsage().heapUsed);
-        }
-      }
-    }, (worker) => cards.use(worker));
-    await Promise.all(pending);
-    await tsm.stop();
+    const usageBefore = handle.usage();
+    const provisioning = await provisionCards(bench, CARDS, (done) => {
+      if (done % sampleEvery !== 0) return;
+      collectGarbage();
+      heapSamples.push(process.memoryUsage().heapUsed);
+    });
+    const usageAfter = handle.usage();
+    await bench.stop();
     await handle.close();
-    rmSync(directory, { recursive: true, force: true });
-    if (provisioning.failures.length > 0) throw new Error(`provisioning failed: ${provisioning.failures.join('; ')}`);
+    assert.ok(usageBefore !== undefined && usageAfter !== undefined, 'the benchmark runs on PGlite');
 
     const perTsmCoreSecond = (count: number, run: Run): number => (count * 1000) / run.tsmCpuMs;
     const busy = (run: Run): string => `${((run.tsmCpuMs / run.wallMs) * 100).toFixed(0)} %`;
@@ -206,7 +239,8 @@ export const tsmProvisioningBenchmark: Benchmark = {
         `cards per TSM core-second: ${subject.perSecond.toFixed(1)} (issue target: 200 per core on PGlite); TSM CPU per card ${(provisioning.tsmCpuMs / CARDS).toFixed(2)} ms`,
         `wall clock: ${((CARDS * 1000) / provisioning.wallMs).toFixed(1)} cards/s with the TSM thread ${busy(provisioning)} busy; baseline ${((BASELINE_REQUESTS * 1000) / baseline.wallMs).toFixed(0)} requests/s, ${busy(baseline)} busy`,
         `TSM heap after each tenth of the cards (MiB): ${heapSamples.map(mib).join(', ')}`,
-        'each card: enrolment in the registry, then 7 API calls (conversation, pre-personalization, key hand-over, 2 SP-wrapped scripts: INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE + PUT KEY + INSTALL + STORE DATA; activation, end)',
+        `inside PGlite: ${((usageAfter.busyMs - usageBefore.busyMs) / CARDS).toFixed(2)} ms per card, ${((usageAfter.calls - usageBefore.calls) / CARDS).toFixed(1)} calls (tsm-database replays the same calls alone)`,
+        CARD_WORK,
       ],
     };
   },

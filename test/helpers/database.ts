@@ -41,6 +41,7 @@ export async function openTestDatabase<DB>(): Promise<TestDatabase<DB>> {
     db: handle.db,
     dialect: handle.dialect,
     databaseUrl,
+    usage: () => handle.usage(),
     close(): Promise<void> {
       closing ??= handle.close().then(() => adminQuery(serverUrl, `drop database if exists "${name}" with (force)`));
       return closing;

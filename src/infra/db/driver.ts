@@ -59,6 +59,18 @@ export interface SessionSource {
    * CPU on every statement and could never find a conflict.
    */
   readonly transactionsRunAlone?: boolean;
+  /** An embedded database's use so far (PGlite: it runs on the caller's thread). */
+  usage?(): EmbeddedDatabaseUsage;
+}
+
+/**
+ * How much an embedded database (PGlite) has been used: the calls into it and the time the thread
+ * spent inside them. PGlite runs on the event loop's thread, so this time is time that thread did
+ * nothing else; with a pool of PostgreSQL connections the work is elsewhere and there is none.
+ */
+export interface EmbeddedDatabaseUsage {
+  readonly calls: number;
+  readonly busyMs: number;
 }
 
 /** Commands whose row count Kysely reports as `numAffectedRows`. */

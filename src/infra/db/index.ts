@@ -3,6 +3,7 @@ export {
   openDatabase, CONNECTION_WAIT_MS_MAX, IDLE_IN_TRANSACTION_TIMEOUT_MS, POOL_CONNECTIONS_MAX, STATEMENT_TIMEOUT_MS,
 } from './openDatabase.js';
 export type { DatabaseConfig, DatabaseDialectName, DatabaseHandle } from './openDatabase.js';
+export type { EmbeddedDatabaseUsage } from './driver.js';
 export {
   migrate, MIGRATION_LOCK_CLASS, MIGRATION_NAME_LENGTH_MAX, MIGRATION_TABLE, MIGRATIONS_PER_SCHEMA_MAX,
 } from './migrate.js';

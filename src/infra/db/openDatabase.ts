@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Kysely } from 'kysely';
 import { SessionDialect } from './driver.js';
-import type { SessionSource } from './driver.js';
+import type { EmbeddedDatabaseUsage, SessionSource } from './driver.js';
 import { createPGliteSource } from './pglite.js';
 import { createPostgresSource } from './postgres.js';
 
@@ -36,6 +36,8 @@ export interface DatabaseHandle<DB> {
   readonly dialect: DatabaseDialectName;
   /** Ends the pool or shuts PGlite down (flushing its data directory). Idempotent. */
   close(): Promise<void>;
+  /** PGlite only: the calls into the embedded database so far and the time spent inside them. */
+  usage(): EmbeddedDatabaseUsage | undefined;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
@@ -75,6 +77,7 @@ export async function openDatabase<DB>(config: DatabaseConfig): Promise<Database
   return {
     db,
     dialect,
+    usage: () => source.usage?.(),
     close(): Promise<void> {
       // Kysely destroys its driver only if a query ever initialised it; PGlite started already,
       // so the source is closed directly too (both sources make a second close a no-op).

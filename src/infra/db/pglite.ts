@@ -179,6 +179,9 @@ class PGliteSession implements Session {
   readonly #pglite: PGlite;
   readonly #prepared = new Map<string, PreparedStatement>();
   #nextStatement = 0;
+  /** Calls into PGlite and the milliseconds spent inside them (EmbeddedDatabaseUsage). */
+  calls = 0;
+  busyMs = 0;
   /**
    * The START TRANSACTION of a transaction that has run no statement yet. It goes to PGlite in one
    * call with the transaction's first statement (a call into PGlite costs about as much as running
@@ -220,7 +223,7 @@ class PGliteSession implements Session {
         const pglite = this.#pglite;
         this.#pendingBegin = undefined;
         const query = begin === undefined ? protocol.serialize.query(sql) : concatBytes(protocol.serialize.query(begin), protocol.serialize.query(sql));
-        const messages = await pglite.runExclusive(() => pglite.execProtocolStream(query, { syncToFs: false }));
+        const messages = await pglite.runExclusive(() => this.#timed(() => pglite.execProtocolStream(query, { syncToFs: false })));
         if (!pglite.isInTransaction()) await pglite.syncToFs();
         if (DDL.test(sql)) await this.#forgetPrepared();
         const last = parse.parseResults(messages, pglite.parsers).at(-1);
@@ -248,11 +251,11 @@ class PGliteSession implements Session {
     }
     const name = `tessera_${(this.#nextStatement++).toString(36)}`;
     // Parse fails as a whole (syntax, unknown table, aborted transaction): then nothing is kept.
-    const messages = await pglite.runExclusive(() => pglite.execProtocolStream(concatBytes(
+    const messages = await pglite.runExclusive(() => this.#timed(() => pglite.execProtocolStream(concatBytes(
       protocol.serialize.parse({ name, text: sql, types: [] }),
       protocol.serialize.describe({ type: 'S', name }),
       SYNC_MESSAGE,
-    ), { syncToFs: false }));
+    ), { syncToFs: false })));
     const parameters = messages.find((message): message is ParameterDescriptionMessage => message.name === 'parameterDescription');
     // A statement that returns no rows is described by NoData instead.
     const rows = messages.find((message): message is RowDescriptionMessage => message.name === 'rowDescription');
@@ -260,6 +263,20 @@ class PGliteSession implements Session {
     const statement: PreparedStatement = { name, parameterTypes: parameters?.dataTypeIDs ?? [], columns };
     this.#prepared.set(sql, statement);
     return statement;
+  }
+
+  /**
+   * Runs a call into PGlite, counting it and the time until it returns: PGlite's exchanges run
+   * synchronously inside (without syncToFs the promise is already settled), so that is their cost.
+   */
+  #timed<T>(call: () => T): T {
+    const started = performance.now();
+    try {
+      return call();
+    } finally {
+      this.calls++;
+      this.busyMs += performance.now() - started;
+    }
   }
 
   async #forgetPrepared(): Promise<void> {
@@ -304,7 +321,7 @@ class PGliteSession implements Session {
     const chunks: Buffer[] = [];
     // Without PGlite's query mutex: the exchange runs synchronously inside, and the session lock
     // already lends PGlite to one caller at a time.
-    await pglite.execProtocolRawStream(message, { syncToFs: false, onRawData: (data) => { chunks.push(Buffer.from(data)); } });
+    await this.#timed(() => pglite.execProtocolRawStream(message, { syncToFs: false, onRawData: (data) => { chunks.push(Buffer.from(data)); } }));
     if (!pglite.isInTransaction()) await pglite.syncToFs();
     return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
   }
@@ -380,6 +397,7 @@ export async function createPGliteSource(options: PGliteSourceOptions): Promise<
   return {
     // The one session is lent to one Kysely connection at a time, for a whole transaction.
     transactionsRunAlone: true,
+    usage: () => ({ calls: session.calls, busyMs: session.busyMs }),
     async acquire(): Promise<SessionLease> {
       if (closed) throw unavailable('the embedded database is closed');
       await lock.acquire(options.sessionWaitMsMax);

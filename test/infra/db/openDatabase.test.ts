@@ -172,6 +172,32 @@ describe('openDatabase on PGlite', () => {
     }
   });
 
+  it('counts the calls into the embedded database and the time spent in them; PostgreSQL has no such figure', async () => {
+    const handle = await openDatabase<Database>({});
+    try {
+      const before = handle.usage();
+      assert.ok(before !== undefined);
+      await handle.db.transaction().execute(async (trx) => {
+        await sql`select ${1}::int as n`.execute(trx);
+        await sql`select ${2}::int as n`.execute(trx);
+      });
+      await sql`select 1 as n`.execute(handle.db);
+      const after = handle.usage();
+      assert.ok(after !== undefined);
+      // Two prepared statements (each prepared first), BEGIN with the first, COMMIT, one simple query.
+      assert.equal(after.calls - before.calls, 6);
+      assert.ok(after.busyMs > before.busyMs);
+    } finally {
+      await handle.close();
+    }
+    const server = await openDatabase<Database>({ databaseUrl: 'postgres://127.0.0.1:1/none', connectionWaitMsMax: 100 });
+    try {
+      assert.equal(server.usage(), undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('keeps its data in the configured directory across restarts', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tessera-pglite-'));
     try {
