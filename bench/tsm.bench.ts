@@ -166,12 +166,13 @@ export async function startBenchTsm(db: Kysely<TsmDatabase>): Promise<BenchTsm> 
 export async function provisionCards(bench: BenchTsm, count: number, onCardDone: (done: number) => void = () => undefined): Promise<Run> {
   const { admin, cards } = bench;
   let done = 0;
-  const pending: Promise<void>[] = [];
+  // Registrations still running (a set, not a list of all: the heap samples measure the TSM).
+  const pending = new Set<Promise<void>>();
   const run = await runWorker({ ...bench.connection, mode: 'provision', cards: count, inFlight: IN_FLIGHT }, (message, worker) => {
     if (message.type === 'responses') {
       cards.answered(message.exchange, message.responses);
     } else if (message.type === 'card-made') {
-      pending.push((async () => {
+      const registration = (async () => {
         const { cin } = message;
         const msi = String(8613900000000 + message.index);
         await registerSecureElement(admin, {
@@ -181,13 +182,16 @@ export async function provisionCards(bench: BenchTsm, count: number, onCardDone:
         }, 'bench');
         cards.attach(cin);
         worker.postMessage({ type: 'card-registered', index: message.index, msi } satisfies TsmThreadMessage);
-      })());
+      })();
+      pending.add(registration);
+      // A failed registration stays in the set, to fail the run below.
+      void registration.then(() => pending.delete(registration), () => undefined);
     } else if (message.type === 'card-done') {
       cards.detach(message.cin);
       onCardDone(++done);
     }
   }, (worker) => cards.use(worker));
-  await Promise.all(pending);
+  await Promise.all([...pending]);
   if (run.failures.length > 0) throw new Error(`provisioning failed: ${run.failures.join('; ')}`);
   return run;
 }
