@@ -126,6 +126,19 @@ export interface StoreDataResult {
 
 /** Key version label for a keyset whose version the card chooses (P1 '00'); SCP03 needs some version on the keys. */
 const UNNAMED_KEY_VERSION = 0xff;
+const INS_SELECT = 0xa4;
+
+/** A keyset to open a secure channel with; without a version, INITIALIZE UPDATE asks for the card's default. */
+type ChannelKeys = Omit<SCP03StaticKeys, 'keyVersion'> & { readonly keyVersion?: number };
+
+/** A handshake under way: INITIALIZE UPDATE built, its answer not read yet. */
+interface Handshake {
+  readonly session: SCP03HostSession;
+  readonly initializeUpdate: Uint8Array;
+  readonly securityDomainAIDHex: string;
+  readonly keyVersion: number;
+  readonly dek: Uint8Array;
+}
 
 /** An open SCP03 session of this manager. */
 interface SecureChannel {
@@ -138,7 +151,6 @@ interface SecureChannel {
   /** EXTERNAL AUTHENTICATE wrapped ahead and not sent yet: it heads the next exchange. */
   authenticate: Uint8Array | undefined;
 }
-const INS_SELECT = 0xa4;
 
 /**
  * A GlobalPlatform off-card management client, the job GlobalPlatformPro's `gp` does: it selects
@@ -193,7 +205,7 @@ export class GPManager {
    */
   async selectAndOpenSecureChannel(
     aid: Uint8Array,
-    keys: Omit<SCP03StaticKeys, 'keyVersion'> & { readonly keyVersion?: number },
+    keys: ChannelKeys,
     securityLevel: SCP03SecurityLevel,
     options: OpenSecureChannelOptions = {},
   ): Promise<SecureChannelInfo> {
@@ -214,7 +226,7 @@ export class GPManager {
    * command goes through the channel until the next SELECT or `closeSecureChannel()`.
    */
   async openSecureChannel(
-    keys: Omit<SCP03StaticKeys, 'keyVersion'> & { readonly keyVersion?: number },
+    keys: ChannelKeys,
     securityLevel: SCP03SecurityLevel,
     options: OpenSecureChannelOptions = {},
   ): Promise<SecureChannelInfo> {
@@ -257,11 +269,7 @@ export class GPManager {
     return result;
   }
 
-  #startHandshake(
-    securityDomainAIDHex: string,
-    keys: Omit<SCP03StaticKeys, 'keyVersion'> & { readonly keyVersion?: number },
-    options: OpenSecureChannelOptions,
-  ): { session: SCP03HostSession; initializeUpdate: Uint8Array; securityDomainAIDHex: string; keyVersion: number; dek: Uint8Array } {
+  #startHandshake(securityDomainAIDHex: string, keys: ChannelKeys, options: OpenSecureChannelOptions): Handshake {
     const keyVersion = options.keyVersion ?? keys.keyVersion ?? 0;
     const session = new SCP03HostSession({
       keys: { ...keys, keyVersion: keyVersion === 0 ? UNNAMED_KEY_VERSION : keyVersion },
@@ -274,7 +282,7 @@ export class GPManager {
 
   /** Checks the INITIALIZE UPDATE answer and authenticates, now or ahead of the next exchange. */
   async #finishHandshake(
-    handshake: { session: SCP03HostSession; securityDomainAIDHex: string; keyVersion: number; dek: Uint8Array },
+    handshake: Handshake,
     initialized: Uint8Array | undefined,
     securityLevel: SCP03SecurityLevel,
     options: OpenSecureChannelOptions,
