@@ -21,13 +21,19 @@ import { ECHO_LOAD_FILE, ECHO_MODULE_AID, ECHO_PACKAGE_AID, openTsmHarness, type
 
 const INSTANCE_AID = 'F0544553539901A1';
 
+/** A TSM harness whose SP bank-a has the echo service 'bank-a-pay' (instance INSTANCE_AID). */
+async function openHarnessWithService(): Promise<TsmHarness> {
+  const harness = await openTsmHarness();
+  await harness.context.db.transaction().execute((trx) => registerService(trx, 'bank-a', {
+    serviceId: 'bank-a-pay', version: '1', packageAid: ECHO_PACKAGE_AID, moduleAid: ECHO_MODULE_AID, instanceAid: INSTANCE_AID, loadFile: ECHO_LOAD_FILE,
+  }));
+  return harness;
+}
+
 describe('TSM provisioning flow (seed 001 figs. 3-4), in process', () => {
   let harness: TsmHarness;
   before(async () => {
-    harness = await openTsmHarness();
-    await harness.context.db.transaction().execute((trx) => registerService(trx, 'bank-a', {
-      serviceId: 'bank-a-pay', version: '1', packageAid: ECHO_PACKAGE_AID, moduleAid: ECHO_MODULE_AID, instanceAid: INSTANCE_AID, loadFile: ECHO_LOAD_FILE,
-    }));
+    harness = await openHarnessWithService();
   });
   after(() => harness.close());
 
@@ -86,10 +92,7 @@ describe('TSM provisioning flow (seed 001 figs. 3-4), in process', () => {
 describe('TSM pre-personalization resumes against the card\'s real state', () => {
   let harness: TsmHarness;
   before(async () => {
-    harness = await openTsmHarness();
-    await harness.context.db.transaction().execute((trx) => registerService(trx, 'bank-a', {
-      serviceId: 'bank-a-pay', version: '1', packageAid: ECHO_PACKAGE_AID, moduleAid: ECHO_MODULE_AID, instanceAid: INSTANCE_AID, loadFile: ECHO_LOAD_FILE,
-    }));
+    harness = await openHarnessWithService();
   });
   after(() => harness.close());
 
@@ -230,10 +233,7 @@ describe('TSM queues for offline cards and expires what waited too long', () => 
 describe('TSM card round trips: each batch is one OTA exchange', () => {
   let harness: TsmHarness;
   before(async () => {
-    harness = await openTsmHarness();
-    await harness.context.db.transaction().execute((trx) => registerService(trx, 'bank-a', {
-      serviceId: 'bank-a-pay', version: '1', packageAid: ECHO_PACKAGE_AID, moduleAid: ECHO_MODULE_AID, instanceAid: INSTANCE_AID, loadFile: ECHO_LOAD_FILE,
-    }));
+    harness = await openHarnessWithService();
   });
   after(() => harness.close());
 
