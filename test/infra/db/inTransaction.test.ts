@@ -213,7 +213,10 @@ describe('inTransaction', () => {
       await trx.updateTable('tx.entries').set({ note: `by ${first}` }).where('id', '=', second).execute();
     }, { isolation: 'read committed', sleep });
     await Promise.all([lockBoth(100, 101), lockBoth(101, 100)]);
-    assert.equal(attempts, 3);
+    // At least one retry. The victim's retry starts at once (the test's sleep does not wait) and
+    // may take its first row back before the survivor, woken by the victim's rollback, locks it:
+    // then they deadlock once more and the new victim retries too (seen in a CI run: 4 attempts).
+    assert.ok(attempts >= 3, `attempts: ${attempts}`);
     const rows = await handle.db.selectFrom('tx.entries').select('note').where('id', 'in', [100, 101]).execute();
     assert.equal(new Set(rows.map((row) => row.note)).size, 1, 'one transaction wrote both rows last');
   });
