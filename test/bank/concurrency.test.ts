@@ -28,6 +28,20 @@ describe('bank: concurrent authorizations on one account', () => {
   });
   after(() => harness.close());
 
+  /** Deposits `amountMinor` on the holder's account; its balances then, to compare at the end. */
+  async function fundAccount(holder: Cardholder, amountMinor: bigint): Promise<Awaited<ReturnType<typeof getAccount>>> {
+    await deposit(harness.context, { accountId: holder.accountId, amountMinor });
+    return getAccount(harness.context, holder.accountId);
+  }
+
+  /** Both balances where they were before the race, and the ledger balanced. */
+  async function assertBackWhereItStarted(holder: Cardholder, before: Awaited<ReturnType<typeof getAccount>>, message?: string): Promise<void> {
+    const after = await getAccount(harness.context, holder.accountId);
+    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor, message);
+    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
+    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+  }
+
   for (const kind of ['purchase', 'preauth'] as const) {
     it(`${kind}s: never more approved than the balance covers`, async (t) => {
       const accountId = holders[0]?.accountId ?? '';
@@ -55,8 +69,7 @@ describe('bank: concurrent authorizations on one account', () => {
 
   it('a reversal racing its own original (a timeout) never leaves money held or taken', async (t) => {
     const holder = holders[0] as Cardholder;
-    await deposit(harness.context, { accountId: holder.accountId, amountMinor: 10_00n });
-    const before = await getAccount(harness.context, holder.accountId);
+    const before = await fundAccount(holder, 10_00n);
     let approved = 0;
     for (let round = 0; round < 8; round++) {
       const request = harness.request(holder, { kind: round % 2 === 0 ? 'preauth' : 'purchase', amountMinor: 1_00n });
@@ -67,15 +80,11 @@ describe('bank: concurrent authorizations on one account', () => {
       else assert.ok(['hold-released', 'entry-reversed', 'original-declined'].includes(reversal.effect), reversal.effect);
     }
     t.diagnostic(`${approved} of 8 originals were approved before their reversal`);
-    const after = await getAccount(harness.context, holder.accountId);
-    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
-    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor);
-    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+    await assertBackWhereItStarted(holder, before);
   });
   it('a refund racing a reversal of the same purchase never gives the money back twice', async (t) => {
     const holder = holders[1] as Cardholder;
-    await deposit(harness.context, { accountId: holder.accountId, amountMinor: 100_00n });
-    const before = await getAccount(harness.context, holder.accountId);
+    const before = await fundAccount(holder, 100_00n);
     const sales = [];
     for (let round = 0; round < 12; round++) {
       const sale = harness.request(holder, { kind: 'purchase', amountMinor: 2_00n });
@@ -99,16 +108,12 @@ describe('bank: concurrent authorizations on one account', () => {
       assert.equal(reversal.effect, 'entry-reversed');
       if (!refund.approved) assert.equal(refund.responseCode, '12', JSON.stringify(refund));
     }
-    const after = await getAccount(harness.context, holder.accountId);
-    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor, 'every sale came back exactly once, by refund and reversal together or by reversal alone');
-    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
-    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+    await assertBackWhereItStarted(holder, before, 'every sale came back exactly once, by refund and reversal together or by reversal alone');
   });
 
   it('a capture racing a reversal of the same preauthorization: one of them wins, the money ends where it started', async (t) => {
     const holder = holders[2] as Cardholder;
-    await deposit(harness.context, { accountId: holder.accountId, amountMinor: 100_00n });
-    const before = await getAccount(harness.context, holder.accountId);
+    const before = await fundAccount(holder, 100_00n);
     const preauths = [];
     for (let round = 0; round < 12; round++) {
       const preauth = harness.request(holder, { kind: 'preauth', amountMinor: 3_00n });
@@ -133,9 +138,6 @@ describe('bank: concurrent authorizations on one account', () => {
       }
     }
     t.diagnostic(`${captured} of 12 captures came before their reversal`);
-    const after = await getAccount(harness.context, holder.accountId);
-    assert.equal(after.ledgerBalanceMinor, before.ledgerBalanceMinor);
-    assert.equal(after.availableBalanceMinor, before.availableBalanceMinor);
-    assert.equal((await auditLedger(harness.context.db)).balanced, true);
+    await assertBackWhereItStarted(holder, before);
   });
 });
